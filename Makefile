@@ -1,0 +1,55 @@
+# Two commands for users: `make run` and `make test`. Everything else is a step they call.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: install db train run test test-py test-rasa lint eval nlu-report bench lock browser web clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	@PY310=$$(scripts/find_python.sh) && \
+	  { [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { rm -rf $(VENV) && $$PY310 -m venv $(VENV); }; }
+	$(PY) -m pip install -q --upgrade "pip<24.1"
+	$(PY) -m pip install -q -r requirements/lock.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Chromium and its driver from Debian, for the browser tests (tools that download a browser fail here).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+db: install
+	$(PY) -m bot db seed
+
+train: db
+	scripts/train_if_needed.sh
+
+run: train web
+	scripts/run.sh
+
+test: train browser web
+	scripts/test.sh
+
+eval: train
+	$(PY) -m bot eval ../shared/eval/dev_cases.yml --out results/eval_dev.json
+
+nlu-report: install
+	scripts/nlu_report.sh
+
+bench: train
+	$(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check bot actions tests bench
+	$(VENV)/bin/mypy bot actions
+
+lock: install
+	$(PY) -m pip freeze --exclude-editable > requirements/lock.txt
+
+clean:
+	rm -rf models var results reports .rasa

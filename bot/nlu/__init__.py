@@ -1,0 +1,1 @@
+"""NLU pieces: the role-table gazetteer (pure spaCy) and the Rasa components that wrap it."""

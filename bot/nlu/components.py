@@ -1,0 +1,115 @@
+"""Rasa graph components: a blank spaCy pipeline and the role-table gazetteer extractor."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.language import Language
+
+from bot.nlu import gazetteer
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MODEL_LOADER, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class BlankSpacyNLP(SpacyNLP):
+    """``SpacyNLP`` on ``spacy.blank(lang)``: spaCy's tokenizer with no model download."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"case_sensitive": False, "lang": "en"}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "BlankSpacyNLP":
+        import spacy
+
+        merged = {**cls.get_default_config(), **config}
+        lang = merged["lang"]
+        return cls(SpacyModel(model=spacy.blank(lang), model_name=f"blank:{lang}"), merged)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class RoleTableEntityRuler(GraphComponent, EntityExtractorMixin):
+    """Extracts ``city`` and ``cca`` entities with an EntityRuler generated from the role table.
+
+    The patterns are read from the database at training time and stored in the model, so a
+    running server extracts entities without touching the database.
+    """
+
+    PATTERNS_FILE = "patterns.json"
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 patterns: Optional[List[Dict[str, Any]]] = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._patterns = patterns or []
+        self._nlp: Optional[Language] = None
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "RoleTableEntityRuler":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "RoleTableEntityRuler":
+        try:
+            with model_storage.read_from(resource) as path:
+                patterns = json.loads((path / cls.PATTERNS_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            logger.warning("RoleTableEntityRuler has no stored patterns; no city/cca entities will be found")
+            patterns = []
+        return cls(config, model_storage, resource, patterns)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from bot.repository import load_role_table
+
+        self._patterns = gazetteer.build_patterns(load_role_table())
+        with self._model_storage.write_to(self._resource) as path:
+            (path / self.PATTERNS_FILE).write_text(json.dumps(self._patterns), encoding="utf-8")
+        return self._resource
+
+    def _ruler(self) -> Language:
+        if self._nlp is None:
+            self._nlp = gazetteer.build_ruler(self._patterns)
+        return self._nlp
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not self._patterns:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            found = self.add_extractor_name(gazetteer.extract(self._ruler(), text))
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,90 @@
+"""A spaCy EntityRuler built from the role table: places -> ``city``, CCA names -> ``cca``.
+
+Needs no downloaded model: a blank English pipeline gives the tokenizer, and misspellings
+are caught with spaCy's ``FUZZY`` token operator (edit distance 1 for 5-7 letter words,
+2 for longer ones; shorter words must match exactly).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Dict, Iterable, List, Tuple
+
+from spacy.language import Language
+
+from bot.repository import RoleTable
+
+CITY = "city"
+CCA = "cca"
+Pattern = Dict[str, Any]
+
+
+def strip_accents(text: str) -> str:
+    """Drop combining marks ("Cañada" -> "Canada") keeping offsets when the length allows it."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    return stripped if len(stripped) == len(text) else text
+
+
+def blank_nlp() -> Language:
+    import spacy
+
+    return spacy.blank("en")
+
+
+def _token_patterns(nlp: Language, phrase: str) -> Iterable[List[Dict[str, Any]]]:
+    tokens = [t.text for t in nlp.make_doc(strip_accents(phrase)) if not t.is_space]
+    if not tokens:
+        return
+    if len(tokens) == 1 and len(tokens[0]) <= 3:
+        if tokens[0].isupper() or tokens[0][0].isdigit():  # "LA", "OC", "3CE": capitals only
+            yield [{"ORTH": tokens[0]}]
+        return
+    yield [{"LOWER": t.lower()} for t in tokens]
+    fuzzy = []
+    for t in tokens:
+        if len(t) >= 8:
+            fuzzy.append({"LOWER": {"FUZZY2": t.lower()}})
+        elif len(t) >= 5 and t.isalpha():
+            fuzzy.append({"LOWER": {"FUZZY1": t.lower()}})
+        else:
+            fuzzy.append({"LOWER": t.lower()})
+    if fuzzy != [{"LOWER": t.lower()} for t in tokens]:
+        yield fuzzy
+
+
+def build_patterns(table: RoleTable, nlp: Language | None = None) -> List[Pattern]:
+    """EntityRuler patterns for every place and CCA name and alias; ``id`` is the canonical name."""
+    nlp = nlp or blank_nlp()
+    patterns: List[Pattern] = []
+    seen = set()
+    entries: List[Tuple[str, str, str]] = []
+    for place in table.places.values():
+        entries += [(CITY, place.name, alias) for alias in (place.name, *place.aliases)]
+    for party in table.ccas:
+        names = [party.name, *party.aliases] + ([party.short_name] if party.short_name else [])
+        entries += [(CCA, party.name, alias) for alias in names]
+    for label, canonical, phrase in entries:
+        for tokens in _token_patterns(nlp, phrase):
+            key = (label, repr(tokens))
+            if key in seen:
+                continue
+            seen.add(key)
+            patterns.append({"label": label, "pattern": tokens, "id": canonical})
+    return patterns
+
+
+def build_ruler(patterns: List[Pattern]) -> Language:
+    nlp = blank_nlp()
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    return nlp
+
+
+def extract(nlp: Language, text: str) -> List[Dict[str, Any]]:
+    """Entities as Rasa expects them; ``value`` is the canonical name from the role table."""
+    doc = nlp(strip_accents(text))
+    return [
+        {"entity": ent.label_, "start": ent.start_char, "end": ent.end_char, "value": ent.ent_id_ or ent.text,
+         "confidence_entity": 1.0 if ent.text.lower() in {ent.ent_id_.lower()} else 0.9}
+        for ent in doc.ents
+    ]

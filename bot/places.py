@@ -1,0 +1,119 @@
+"""Resolve what a customer typed to a place (city or community) or a CCA in the role table.
+
+Matching order: the whole text exactly (name or alias, case- and accent-insensitive), then
+a known name inside a longer phrase, then a misspelling-tolerant comparison. Anything below
+the fuzzy threshold is reported as unknown with suggestions, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from bot.repository import PartyInfo, PlaceInfo, RoleTable, ServicePeriod, role_table
+from bot.text import MAX_INPUT_CHARS, normalize
+
+FUZZY_ACCEPT = 0.84  # tuned on the roster: "santa monca", "fullertn", "cañada flintridge" pass; "santa ana"/"santa paula" stay apart
+FUZZY_SUGGEST = 0.68
+_MAX_NGRAM = 5
+_STOPWORDS = frozenset(
+    "i im i m in at the my of we live city town our for is are on a an near area from to and or by it".split()
+)
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """Outcome of resolving text to a place, as of a date."""
+
+    query: str
+    place: Optional[PlaceInfo]
+    status: str  # cca | bundled | pending_cca | other_utility | unknown
+    confidence: float
+    matched: Optional[str] = None
+    suggestions: Tuple[str, ...] = ()
+    service: Optional[ServicePeriod] = None
+    problem: Optional[str] = None  # empty | too_long | not_found
+
+    @property
+    def known(self) -> bool:
+        return self.place is not None
+
+
+def _tokens(text: str) -> List[str]:
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _TOKEN.findall(ascii_only)
+
+
+def _ngrams(tokens: List[str]) -> Iterable[Tuple[str, str]]:
+    """(normalized, original) n-grams, longest first, skipping ones made only of stopwords."""
+    for n in range(min(_MAX_NGRAM, len(tokens)), 0, -1):
+        for i in range(len(tokens) - n + 1):
+            window = tokens[i : i + n]
+            if all(t.lower() in _STOPWORDS for t in window):
+                continue
+            yield " ".join(window).lower(), " ".join(window)
+
+
+def _acceptable_short(key: str, original: str) -> bool:
+    # Two- and three-letter aliases (LA, OC, HB) only count when typed in capitals.
+    return len(key.replace(" ", "")) > 3 or original.isupper()
+
+
+def _find(text: str, names: Dict[str, str]) -> Tuple[Optional[str], float, Optional[str], Tuple[str, ...], Optional[str]]:
+    """Return (target, confidence, matched text, suggestions, problem) against a name index."""
+    if not text or not text.strip():
+        return None, 0.0, None, (), "empty"
+    if len(text) > MAX_INPUT_CHARS:
+        return None, 0.0, None, (), "too_long"
+    whole = normalize(text)
+    if whole in names and _acceptable_short(whole, text.strip()):
+        return names[whole], 1.0, text.strip(), (), None
+    tokens = _tokens(text)
+    for key, original in _ngrams(tokens):
+        if key in names and _acceptable_short(key, original):
+            return names[key], 0.95, original, (), None
+    best: Tuple[float, Optional[str], Optional[str]] = (0.0, None, None)
+    scores: Dict[str, float] = {}
+    for key, original in _ngrams(tokens):
+        if len(key) < 4:
+            continue
+        for name_key, target in names.items():
+            if len(name_key) < 4 or abs(len(name_key) - len(key)) > max(3, len(name_key) // 3):
+                continue
+            ratio = SequenceMatcher(None, key, name_key).ratio()
+            if ratio > scores.get(target, 0.0):
+                scores[target] = ratio
+            if ratio > best[0]:
+                best = (ratio, target, original)
+    if best[1] is not None and best[0] >= FUZZY_ACCEPT:
+        return best[1], round(best[0] * 0.9, 3), best[2], (), None
+    suggestions = tuple(t for t, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= FUZZY_SUGGEST)[:3]
+    return None, 0.0, None, suggestions, "not_found"
+
+
+def resolve_place(text: str, on: Optional[dt.date] = None, table: Optional[RoleTable] = None) -> PlaceMatch:
+    """Resolve a city or community name, e.g. ``resolve_place("santa monca")``."""
+    table = table or role_table()
+    on = on or dt.date.today()
+    query = (text or "")[: MAX_INPUT_CHARS + 1]
+    target, confidence, matched, suggestions, problem = _find(query, table.place_names)
+    if target is None:
+        return PlaceMatch(query=query, place=None, status="unknown", confidence=0.0, suggestions=suggestions, problem=problem)
+    place = table.places[target]
+    service = place.service_on(on)
+    status = service.status if service else "unknown"
+    return PlaceMatch(query=query, place=place, status=status, confidence=confidence, matched=matched, service=service)
+
+
+def resolve_cca(text: str, table: Optional[RoleTable] = None) -> Optional[PartyInfo]:
+    """Resolve a CCA by name, short name or alias ("OCPA", "clean power alliance")."""
+    table = table or role_table()
+    cca_names = {k: v for k, v in table.party_names.items() if table.parties[v].kind == "CCA"}
+    target, _, _, _, _ = _find(text or "", cca_names)
+    return table.parties[target] if target else None

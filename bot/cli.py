@@ -88,8 +88,16 @@ def _cmd_places(args: argparse.Namespace) -> int:
         service = place.service_on(today)
         if key and not (service and service.party_key == key):
             continue
-        provider = table.parties[service.party_key].name if service and service.party_key else (service.utility if service else None)
-        rows.append({"place": place.name, "county": place.county, "status": service.status if service else "unknown", "provider": provider})
+        provider = None
+        if service is not None:
+            if service.status == "pending_cca" and service.party_key:
+                provider = f"{table.party_of_kind('SCE').name} (joining {table.parties[service.party_key].name})"
+            elif service.party_key:
+                provider = table.parties[service.party_key].name
+            else:
+                provider = service.utility
+        rows.append({"place": place.name, "county": place.county, "status": service.status if service else "unknown",
+                     "provider": provider})
     print(json.dumps(rows, indent=2, ensure_ascii=False))
     return 0
 

@@ -84,7 +84,8 @@ def render(routing: Routing) -> str:
 
 
 def unknown_place_message(query: str, suggestions: List[str]) -> str:
-    shown = query.strip()[:60] or "that"
+    # One printable line: the query is echoed back to chats and terminals.
+    shown = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())[:60] or "that"
     text = f"I couldn't find “{shown}” among the cities and communities I know in SCE's territory."
     if suggestions:
         text += " Did you mean " + ", ".join(suggestions[:-1]) + (" or " if len(suggestions) > 1 else "") + suggestions[-1] + "?"

@@ -200,7 +200,9 @@ def role_table(url: Optional[str] = None) -> RoleTable:
             table = load_role_table(url)
         except (SQLAlchemyError, RoleTableUnavailable) as exc:
             if previous is None:
-                raise RoleTableUnavailable(f"role table unavailable: {exc.__class__.__name__}") from exc
+                raise RoleTableUnavailable(
+                    f"role table unavailable ({exc.__class__.__name__}): check DATABASE_URL and run `python -m bot db seed`"
+                ) from exc
             logger.warning("role table refresh failed (%s); serving the previous snapshot", exc.__class__.__name__)
             _cached = (now, url, previous)
             return previous

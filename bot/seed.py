@@ -42,6 +42,18 @@ def create_schema(engine: Optional[Engine] = None) -> None:
     Base.metadata.create_all(engine or db.get_engine())
 
 
+def _sync_aliases(current: List[Any], wanted: Dict[str, str], make: Any) -> None:
+    """Update an alias collection in place: rows are matched by normalized form, so re-seeding
+    never inserts a duplicate before the old row is deleted (unique per owner)."""
+    for row in list(current):
+        if row.normalized not in wanted:
+            current.remove(row)
+        else:
+            row.alias = wanted[row.normalized]
+    present = {row.normalized for row in current}
+    current.extend(make(alias=alias, normalized=key) for key, alias in wanted.items() if key not in present)
+
+
 def _unique_aliases(name: str, aliases: Iterable[str]) -> Dict[str, str]:
     out: Dict[str, str] = {}
     for alias in [name, *aliases]:
@@ -63,7 +75,7 @@ def _upsert_party(session: Session, row: Dict[str, Any]) -> Party:
     party.dissolved = _date(row.get("dissolved"))
     party.sources = list(row.get("sources", []))
     names = _unique_aliases(row["name"], [row.get("short_name") or "", *row.get("aliases", [])])
-    party.aliases = [PartyAlias(alias=alias, normalized=key) for key, alias in names.items()]
+    _sync_aliases(party.aliases, names, PartyAlias)
     return party
 
 
@@ -77,7 +89,7 @@ def _upsert_place(session: Session, row: Dict[str, Any], parties: Dict[str, Part
     place.county = row.get("county")
     place.notes = row.get("notes")
     names = _unique_aliases(row["name"], row.get("aliases", []))
-    place.aliases = [PlaceAlias(alias=alias, normalized=key) for key, alias in names.items()]
+    _sync_aliases(place.aliases, names, PlaceAlias)
     services: List[PlaceService] = []
     for svc in row.get("services", []):
         party_key = svc.get("party")

@@ -11,7 +11,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.nlu.utils.spacy_utils import SpacyNLP as RasaSpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -27,8 +28,12 @@ logger = logging.getLogger(__name__)
     is_trainable=False,
     model_from="SpacyNLP",
 )
-class BlankSpacyNLP(SpacyNLP):
-    """``SpacyNLP`` on ``spacy.blank(lang)``: spaCy's tokenizer with no model download."""
+class SpacyNLP(RasaSpacyNLP):
+    """``SpacyNLP`` on ``spacy.blank(lang)``: spaCy's tokenizer with no model download.
+
+    The class keeps the name ``SpacyNLP`` because Rasa wires ``SpacyTokenizer`` to its model
+    provider by class name.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -41,7 +46,7 @@ class BlankSpacyNLP(SpacyNLP):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "BlankSpacyNLP":
+    ) -> "SpacyNLP":
         import spacy
 
         merged = {**cls.get_default_config(), **config}

@@ -1,8 +1,8 @@
 """A spaCy EntityRuler built from the role table: places -> ``city``, CCA names -> ``cca``.
 
 Needs no downloaded model: a blank English pipeline gives the tokenizer, and misspellings
-are caught with spaCy's ``FUZZY`` token operator (edit distance 1 for 5-7 letter words,
-2 for longer ones; shorter words must match exactly).
+are caught with spaCy's ``FUZZY`` token operator (one edit, two for words of ten letters or
+more), only where a near miss is unlikely to be an everyday word.
 """
 
 from __future__ import annotations
@@ -40,15 +40,18 @@ def _token_patterns(nlp: Language, phrase: str) -> Iterable[List[Dict[str, Any]]
             yield [{"ORTH": tokens[0]}]
         return
     yield [{"LOWER": t.lower()} for t in tokens]
-    fuzzy = []
-    for t in tokens:
-        if len(t) >= 8:
-            fuzzy.append({"LOWER": {"FUZZY2": t.lower()}})
-        elif len(t) >= 5 and t.isalpha():
-            fuzzy.append({"LOWER": {"FUZZY1": t.lower()}})
+    # Fuzzy variants: everyday words sit one edit away from short city names ("downed" ~ Downey,
+    # "carbon" ~ Carson, "venture" ~ Ventura), so a one-word name must be long to be fuzzy, and a
+    # multi-word name keeps its first word exact ("santa monca" -> Santa Monica).
+    fuzzy: List[Dict[str, Any]] = []
+    for i, t in enumerate(tokens):
+        low = t.lower()
+        longest = 8 if len(tokens) == 1 else 5
+        if (len(tokens) > 1 and i == 0) or len(t) < longest or not t.isalpha():
+            fuzzy.append({"LOWER": low})
         else:
-            fuzzy.append({"LOWER": t.lower()})
-    if fuzzy != [{"LOWER": t.lower()} for t in tokens]:
+            fuzzy.append({"LOWER": {"FUZZY2" if len(t) >= 10 else "FUZZY1": low}})
+    if any(isinstance(f["LOWER"], dict) for f in fuzzy):
         yield fuzzy
 
 

@@ -1,0 +1,61 @@
+"""Out-of-scope redirects and hand-over to a person."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.guard import BackendUnavailable, call_bounded
+from bot.replies import HELP_TOPICS, contact_line
+from bot.repository import PartyInfo, role_table
+from bot.topics import OUT_OF_SCOPE, Topic
+
+
+class ActionOutOfScope(Action):
+    """Politely say what the assistant can help with; the inquiry is not routed."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        opener = "Sorry, I didn't quite understand that." if intent == "nlu_fallback" else "That's outside what I can help with."
+        dispatcher.utter_message(
+            text=f"{opener} I route electricity questions in Southern California Edison's territory: {HELP_TOPICS}."
+        )
+        return [SlotSet("inquiry_topic", OUT_OF_SCOPE), SlotSet("responsible_party", None), SlotSet("needs_city", False)]
+
+
+class ActionRequestHuman(Action):
+    """Give the phone number of the party handling the current question (SCE when none yet)."""
+
+    def name(self) -> Text:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        try:
+            table = await call_bounded(role_table)
+        except BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_trouble")
+            return []
+        kind = tracker.get_slot("responsible_party")
+        cca_name = tracker.get_slot("cca")
+        party: PartyInfo = table.party_of_kind("SCE")
+        if kind == "CCA" and cca_name:
+            party = next((p for p in table.ccas if p.name == cca_name), party)
+        elif kind in {"CAISO", "CPUC"}:
+            party = table.party_of_kind(kind)
+        topic = tracker.get_slot("inquiry_topic")
+        parsed = Topic(topic) if topic in {t.value for t in Topic} else None
+        dispatcher.utter_message(
+            text=f"To talk to a person, contact {party.label}: {contact_line(party, parsed)}. "
+            "I'm an automated assistant and can't transfer the chat myself."
+        )
+        return []

@@ -1,0 +1,214 @@
+"""Serve the demo utility help page that embeds the chat widget.
+
+A deliberately tiny stdlib server: it serves ``web/index.html``, the files under ``web/static/``, the
+widget bundle installed by ``npm ci`` under ``web/node_modules`` and a generated ``/config.js`` that
+tells the page where Rasa's socket.io channel is, so every port stays configurable. Nothing else is
+reachable (no directory listings, no ``package.json``, no other ``node_modules`` file).
+
+Run with ``python -m bot.channels.webpage`` (``--help`` for the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, Iterator, Optional, Tuple
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from bot.config import PROJECT_ROOT
+
+WEB_ROOT = PROJECT_ROOT / "web"
+# The one file of node_modules the page needs: rasa-webchat's self-contained UMD build (React included).
+VENDOR_FILES: Dict[str, str] = {"/vendor/webchat.js": "node_modules/rasa-webchat/lib/index.js"}
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    """What the page needs to know about the assistant.
+
+    Attributes:
+        rasa_port: Port of the Rasa server; the page connects to it on its own host name.
+        rasa_url: Full public URL of the Rasa server; overrides ``rasa_port`` (e.g. behind a proxy).
+        socket_path: Path of Rasa's socket.io endpoint.
+    """
+
+    rasa_port: int = 5005
+    rasa_url: Optional[str] = None
+    socket_path: str = "/socket.io/"
+
+    def script(self) -> bytes:
+        """The body of ``/config.js``: one global the widget loader reads."""
+        payload = {"rasaPort": self.rasa_port, "rasaUrl": self.rasa_url, "socketPath": self.socket_path}
+        return f"window.ASSISTANT_CONFIG = {json.dumps(payload)};\n".encode()
+
+    def connect_sources(self) -> str:
+        """CSP ``connect-src`` values that let the page reach Rasa and nothing else."""
+        if self.rasa_url:
+            parts = urlsplit(self.rasa_url)
+            ws = "wss" if parts.scheme == "https" else "ws"
+            return f"{parts.scheme}://{parts.netloc} {ws}://{parts.netloc}"
+        hosts = ("localhost", "127.0.0.1")
+        return " ".join(f"{scheme}://{host}:{self.rasa_port}" for host in hosts for scheme in ("http", "ws"))
+
+
+def _security_headers(config: PageConfig) -> Dict[str, str]:
+    # The CSP makes "loads nothing from the internet" a property the browser enforces, not a promise.
+    # The widget injects its CSS at run time, hence 'unsafe-inline' for styles only.
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        f"font-src 'self'; connect-src 'self' {config.connect_sources()}; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+def resolve(path: str, web_root: Path = WEB_ROOT) -> Optional[Path]:
+    """Map a URL path to a file the server may send, or ``None``.
+
+    Args:
+        path: The request path, without query string.
+        web_root: The ``web/`` directory.
+
+    Returns:
+        The file to serve; ``None`` for anything outside the page's own files (including ``..`` tricks).
+    """
+    if path in ("/", "/index.html"):
+        return web_root / "index.html"
+    if path in VENDOR_FILES:
+        return web_root / VENDOR_FILES[path]
+    if path.startswith("/static/"):
+        static = (web_root / "static").resolve()
+        candidate = (static / path[len("/static/") :]).resolve()
+        if candidate.is_file() and candidate.is_relative_to(static):
+            return candidate
+    return None
+
+
+class PageHandler(BaseHTTPRequestHandler):
+    """GET/HEAD only; everything else is 405, unknown paths 404."""
+
+    server_version = "demo-page"
+    sys_version = ""
+    config: PageConfig = PageConfig()
+    web_root: Path = WEB_ROOT
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._respond(include_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._respond(include_body=False)
+
+    def _respond(self, include_body: bool) -> None:
+        path = urlsplit(self.path).path
+        if path == "/config.js":
+            status, body, ctype = HTTPStatus.OK, self.config.script(), "text/javascript; charset=utf-8"
+        elif path == "/healthz":
+            status, body, ctype = HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8"
+        else:
+            status, body, ctype = self._file(path)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        for name, value in _security_headers(self.config).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if include_body:
+            self.wfile.write(body)
+
+    def _file(self, path: str) -> Tuple[HTTPStatus, bytes, str]:
+        target = resolve(path, self.web_root)
+        if target is None or not target.is_file():
+            missing = path in VENDOR_FILES
+            hint = b"widget bundle missing: run scripts/web_install.sh\n" if missing else b"not found\n"
+            return HTTPStatus.NOT_FOUND, hint, "text/plain; charset=utf-8"
+        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype.endswith(("javascript", "json", "svg+xml")):
+            ctype += "; charset=utf-8"
+        return HTTPStatus.OK, target.read_bytes(), ctype
+
+    def _method_not_allowed(self) -> None:
+        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = _method_not_allowed  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (signature of the base class)
+        if os.environ.get("WEB_ACCESS_LOG", "").lower() in ("1", "true", "yes"):
+            super().log_message(format, *args)
+
+
+def make_server(host: str, port: int, config: PageConfig, web_root: Path = WEB_ROOT) -> ThreadingHTTPServer:
+    """Build (and bind) the page server; call ``serve_forever`` on it.
+
+    Args:
+        host: Interface to bind, e.g. ``127.0.0.1``.
+        port: Port to bind; 0 picks a free one (read it back from ``server.server_address``).
+        config: Where the page finds Rasa.
+        web_root: The ``web/`` directory.
+    """
+    handler = type("BoundPageHandler", (PageHandler,), {"config": config, "web_root": web_root})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+@contextmanager
+def serving(host: str, port: int, config: PageConfig, web_root: Path = WEB_ROOT) -> Iterator[str]:
+    """Serve the page in a background thread; yield its base URL (for tests and embedding)."""
+    server = make_server(host, port, config, web_root)
+    thread = threading.Thread(target=server.serve_forever, name="demo-page", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def main(argv: Optional[list] = None) -> int:
+    """Command line entry point: serve until SIGINT/SIGTERM."""
+    parser = argparse.ArgumentParser(prog="python -m bot.channels.webpage", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"), help="interface (env WEB_HOST)")
+    parser.add_argument("--port", type=int, default=_env_int("WEB_PORT", 8080), help="port (env WEB_PORT)")
+    parser.add_argument("--rasa-port", type=int, default=_env_int("RASA_PORT", 5005), help="env RASA_PORT")
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_PUBLIC_URL") or None,
+                        help="public URL of Rasa, overrides --rasa-port (env RASA_PUBLIC_URL)")
+    args = parser.parse_args(argv)
+
+    if not (WEB_ROOT / VENDOR_FILES["/vendor/webchat.js"]).is_file():
+        print("warning: the widget is not installed; run scripts/web_install.sh", file=sys.stderr)
+    server = make_server(args.host, args.port, PageConfig(rasa_port=args.rasa_port, rasa_url=args.rasa_url))
+    # serve_forever must be stopped from another thread; SIGTERM is turned into KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"demo page on http://{args.host}:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

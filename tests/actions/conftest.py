@@ -1,0 +1,38 @@
+"""Actions run against a real, freshly seeded SQLite role table."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+
+from bot import db, repository
+from bot.seed import seed
+
+
+@pytest.fixture
+def role_db(tmp_path, monkeypatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'roles.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    db.reset()
+    repository.invalidate_cache()
+    seed()
+    yield url
+    db.reset()
+    repository.invalidate_cache()
+
+
+def make_tracker(
+    intent: Optional[str] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    confidence: float = 0.97,
+    text: str = "",
+    active_loop: Optional[str] = None,
+    sender: str = "test-conversation",
+) -> Tracker:
+    """A tracker as the action server receives it from Rasa."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {}, "entities": entities or []}
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+    return Tracker(sender, slots or {}, latest, events, False, None, {"name": active_loop} if active_loop else {}, "action_listen")

@@ -1,0 +1,54 @@
+"""ValidateCityForm: accepts known places (canonical names), re-asks unknown ones with suggestions."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.city_form import ValidateCityForm
+from tests.actions.conftest import make_tracker
+
+
+async def validate(value):
+    dispatcher = CollectingDispatcher()
+    result = await ValidateCityForm().validate_city(value, dispatcher, make_tracker("inform"), {})
+    return result, dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    "typed,canonical",
+    [("santa monica", "Santa Monica"), ("santa monca", "Santa Monica"), ("I live in Fullerton", "Fullerton"),
+     ("Cañada Flintridge", "La Cañada Flintridge"), ("Pasadena", "Pasadena"), ("isla vista", "Isla Vista")],
+)
+async def test_known_places_fill_the_slot_with_the_canonical_name(role_db, typed, canonical):
+    result, messages = await validate(typed)
+    assert result == {"city": canonical}
+    assert messages == []
+
+
+@pytest.mark.parametrize("typed", ["Springfield", "", "'; DROP TABLE places;--", "{{7*7}}", "x" * 10_000, "\x00\x01"])
+async def test_unknown_places_are_rejected_with_a_dont_know_button(role_db, typed):
+    result, messages = await validate(typed)
+    assert result == {"city": None}
+    assert "couldn't find" in messages[0]["text"]
+    assert messages[0]["buttons"][-1] == {"title": "I don't know", "payload": "/dont_know"}
+
+
+async def test_near_miss_offers_suggestion_buttons(role_db):
+    result, messages = await validate("Santa Monicaa Beach")
+    if result["city"] is None:  # either resolved outright or suggested
+        titles = [b["title"] for b in messages[0]["buttons"]]
+        assert "Santa Monica" in titles
+    else:
+        assert result == {"city": "Santa Monica"}
+
+
+@pytest.mark.parametrize(
+    "slots,expected",
+    [({}, ["city"]), ({"city_unknown": True}, []), ({"cca": "OCPA"}, []),
+     ({"cca": "Western Community Energy"}, ["city"])],
+)
+async def test_required_slots(role_db, slots, expected):
+    tracker = make_tracker("inform", slots)
+    got = await ValidateCityForm().required_slots(["city", "city_unknown"], CollectingDispatcher(), tracker, {})
+    assert got == expected

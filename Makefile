@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: install db train run test test-py test-rasa lint eval nlu-report bench lock browser web clean
+.PHONY: install db train run shell test lint eval nlu-report bench lock browser web clean
 
 install: $(STAMP)
 
@@ -31,6 +31,12 @@ train: db
 
 run: train web
 	scripts/run.sh
+
+shell: train
+	scripts/shell.sh
+
+web: install
+	scripts/web_install.sh
 
 test: train browser web
 	scripts/test.sh

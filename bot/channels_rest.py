@@ -103,7 +103,7 @@ def parse_request(body: bytes, max_chars: int) -> Tuple[str, str, Dict[str, Any]
     # Without a sender Rasa files the message under one shared "default" conversation: never do that.
     if not isinstance(sender, str) or not sender.strip():
         raise BadInput(400, "'sender' must be a non-empty string")
-    if len(sender) > MAX_SENDER_CHARS or clean_text(sender) != sender:
+    if len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
         raise BadInput(400, f"'sender' must be at most {MAX_SENDER_CHARS} printable characters")
     message = payload.get("message")
     if not isinstance(message, str):

@@ -90,6 +90,9 @@ def tracker_store(env: Mapping[str, str], var_dir: Path = VAR_DIR) -> Dict[str, 
         raise EndpointsConfigError(f"TRACKER_DB_URL is not a database URL: {exc}") from exc
     if not url.database:
         raise EndpointsConfigError("TRACKER_DB_URL names no database")
+    login_db = _get(env, "TRACKER_DB_LOGIN_DB")
+    if login_db and url.get_backend_name() != "postgresql":
+        raise EndpointsConfigError("TRACKER_DB_LOGIN_DB works with PostgreSQL only")
     if url.get_backend_name() == "sqlite":
         # Rasa builds "sqlite:///<db>"; an absolute path keeps it independent of the working directory.
         return {"type": "SQL", "dialect": url.drivername, "db": str(Path(url.database).resolve())}
@@ -103,10 +106,7 @@ def tracker_store(env: Mapping[str, str], var_dir: Path = VAR_DIR) -> Dict[str, 
     password = _get(env, "TRACKER_DB_PASSWORD") or url.password
     if password:
         section["password"] = str(password)
-    login_db = _get(env, "TRACKER_DB_LOGIN_DB")
     if login_db:
-        if url.get_backend_name() != "postgresql":
-            raise EndpointsConfigError("TRACKER_DB_LOGIN_DB works with PostgreSQL only")
         section["login_db"] = login_db
     if url.query:
         section["query"] = {k: v if isinstance(v, str) else ",".join(v) for k, v in url.query.items()}

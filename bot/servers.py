@@ -1,4 +1,10 @@
-"""Start and stop the real Rasa and action servers as subprocesses (eval, tests, benchmarks)."""
+"""Start and stop the real Rasa and action servers as subprocesses (eval, tests, benchmarks).
+
+Rasa servers read an endpoints file rendered by :mod:`bot.endpoints` from the stack's environment,
+so ``TRACKER_DB_URL`` / ``REDIS_URL`` in ``extra_env`` give every instance the same PostgreSQL tracker
+store and Redis lock store; without them each stack gets its own SQLite tracker file in ``log_dir``.
+``BOT_ENDPOINTS`` (a path) bypasses the rendering.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +17,31 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List
 
 import requests
 
+from bot import endpoints
 from bot.config import PROJECT_ROOT
 
 VENV_BIN = Path(sys.executable).parent
+RASA_START_TIMEOUT = 300.0  # loading the model takes a minute or more on two busy cores
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 180.0, proc: Optional[subprocess.Popen] = None) -> None:
+def wait_http(url: str, timeout: float = 180.0, proc: subprocess.Popen | None = None) -> None:
+    """Poll ``url`` until it answers below 500.
+
+    Raises:
+        RuntimeError: ``proc`` exited first.
+        TimeoutError: No answer within ``timeout`` seconds.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -40,14 +55,44 @@ def wait_http(url: str, timeout: float = 180.0, proc: Optional[subprocess.Popen]
     raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants in MiB (from /proc; 0.0 if it is gone)."""
+    children: Dict[int, List[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may contain spaces and parentheses: fields follow the last ")".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+        todo.extend(children.get(current, []))
+    return total_kb / 1024
+
+
 @dataclass
 class Server:
+    """One server process in its own process group, restartable with the same command and port."""
+
     name: str
     proc: subprocess.Popen
     url: str
     log: Path
+    command: List[str] = field(default_factory=list)
+    env: Dict[str, str] = field(default_factory=dict)
+    health_path: str = "/"
+    start_timeout: float = 180.0
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Send ``sig`` to the process group and wait; SIGKILL if it lingers 20 s."""
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, sig)
@@ -59,6 +104,27 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
 
+    def kill(self) -> None:
+        """``kill -9`` the process group: no shutdown hooks, as in a crash or an OOM kill."""
+        self.stop(signal.SIGKILL)
+
+    def start(self, wait: bool = True) -> Server:
+        """(Re)start the process with the same command, environment and port (log appended)."""
+        if self.proc.poll() is None:
+            raise RuntimeError(f"{self.name} at {self.url} is still running")
+        self.proc = _spawn(self.command, self.env, self.log)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        """Block until the health URL answers."""
+        wait_http(f"{self.url}{self.health_path}", timeout=self.start_timeout, proc=self.proc)
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its children in MiB."""
+        return rss_mb(self.proc.pid) if self.proc.poll() is None else 0.0
+
 
 @dataclass
 class Stack:
@@ -68,6 +134,7 @@ class Stack:
     rasa: List[Server] = field(default_factory=list)
     token: str = ""
     env: Dict[str, str] = field(default_factory=dict)
+    endpoints: Path | None = None
 
     @property
     def url(self) -> str:
@@ -78,35 +145,79 @@ class Stack:
             server.stop()
 
 
-def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def base_env(extra: Dict[str, str] | None = None) -> Dict[str, str]:
+    """The current environment plus quiet, unbuffered Rasa settings and ``extra``."""
     env = dict(os.environ)
     env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"})
     env.update(extra or {})
     return env
 
 
-def start_actions(port: int, env: Dict[str, str], log_dir: Path) -> Server:
+def _spawn(command: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def spawn_actions(port: int, env: Dict[str, str], log_dir: Path) -> Server:
+    """Start an action server on ``port`` without waiting for it."""
     log = log_dir / f"actions-{port}.log"
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    server = Server("actions", proc, f"http://127.0.0.1:{port}", log)
-    wait_http(f"{server.url}/health", proc=proc)
+    command = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    return Server("actions", _spawn(command, env, log), f"http://127.0.0.1:{port}", log, command, env, "/health")
+
+
+def start_actions(port: int, env: Dict[str, str], log_dir: Path) -> Server:
+    """Start an action server on ``port`` and wait until it answers."""
+    server = spawn_actions(port, env, log_dir)
+    server.wait_ready()
     return server
 
 
-def start_rasa(port: int, env: Dict[str, str], log_dir: Path, model: Path, extra_args: Optional[List[str]] = None) -> Server:
+def spawn_rasa(
+    port: int, env: Dict[str, str], log_dir: Path, model: Path, extra_args: List[str] | None = None
+) -> Server:
+    """Start a Rasa server (REST channel and HTTP API) on ``port`` without waiting for the model to load."""
     log = log_dir / f"rasa-{port}.log"
-    args = [
-        str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port), "--endpoints", env.get("BOT_ENDPOINTS", "endpoints.yml"),
-        "--credentials", env.get("BOT_CREDENTIALS", "credentials.yml"), "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
-        *(extra_args or []),
+    command = [
+        str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+        "--endpoints", env.get("BOT_ENDPOINTS", "endpoints.yml"),
+        "--credentials", env.get("BOT_CREDENTIALS", "credentials.yml"),
+        "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"], *(extra_args or []),
     ]
-    proc = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server("rasa", proc, f"http://127.0.0.1:{port}", log)
-    wait_http(f"{server.url}/", proc=proc, timeout=240)
+    return Server("rasa", _spawn(command, env, log), f"http://127.0.0.1:{port}", log, command, env, "/",
+                  RASA_START_TIMEOUT)
+
+
+def start_rasa(
+    port: int, env: Dict[str, str], log_dir: Path, model: Path, extra_args: List[str] | None = None
+) -> Server:
+    """Start a Rasa server on ``port`` and wait until the model is loaded and it answers."""
+    server = spawn_rasa(port, env, log_dir, model, extra_args)
+    server.wait_ready()
     return server
+
+
+def stack_env(
+    log_dir: Path, extra_env: Dict[str, str] | None = None, action_port: int | None = None
+) -> Dict[str, str]:
+    """Environment of a stack: auth token, action endpoint and a rendered endpoints file (unless BOT_ENDPOINTS).
+
+    Args:
+        log_dir: Where logs, the rendered endpoints file and the default SQLite tracker store go.
+        extra_env: Overrides, e.g. ``TRACKER_DB_URL``, ``REDIS_URL``, ``LOCK_STORE_KEY_PREFIX``.
+        action_port: Port of the action server (a free one if ``None``).
+
+    Returns:
+        The environment for every server of the stack.
+    """
+    token = os.environ.get("RASA_AUTH_TOKEN") or f"test-{os.getpid()}-{time.time_ns()}"
+    port = action_port or free_port()
+    env = base_env({"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook", "RASA_AUTH_TOKEN": token,
+                    **(extra_env or {})})
+    if not env.get("BOT_ENDPOINTS"):
+        env["BOT_ENDPOINTS"] = str(endpoints.write(log_dir / "endpoints.yml", env, var_dir=log_dir))
+    return env
 
 
 @contextmanager
@@ -114,18 +225,38 @@ def running_stack(
     log_dir: Path,
     model: Path = PROJECT_ROOT / "models" / "assistant.tar.gz",
     rasa_instances: int = 1,
-    extra_env: Optional[Dict[str, str]] = None,
+    extra_env: Dict[str, str] | None = None,
+    rasa_args: List[str] | None = None,
 ) -> Iterator[Stack]:
-    """Start an action server and ``rasa_instances`` Rasa servers on free ports; stop them after."""
+    """Start an action server and ``rasa_instances`` Rasa servers on free ports; stop them after.
+
+    All processes start at once (model loading dominates and runs in parallel), then each is awaited.
+
+    Args:
+        log_dir: Logs, rendered endpoints file, default SQLite tracker store.
+        model: Trained model archive.
+        rasa_instances: Rasa servers sharing the tracker and lock stores.
+        extra_env: Environment overrides for all servers (see :func:`stack_env`).
+        rasa_args: Extra ``rasa run`` arguments for every Rasa server, e.g. ``["--cors", ORIGIN]``.
+
+    Yields:
+        The running :class:`Stack`.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     action_port = free_port()
-    token = os.environ.get("RASA_AUTH_TOKEN") or f"test-{os.getpid()}-{time.time_ns()}"
-    env = base_env({"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "RASA_AUTH_TOKEN": token, **(extra_env or {})})
-    actions = start_actions(action_port, env, log_dir)
-    stack = Stack(actions=actions, token=token, env=env)
+    env = stack_env(log_dir, extra_env, action_port)
+    stack = Stack(actions=spawn_actions(action_port, env, log_dir), token=env["RASA_AUTH_TOKEN"], env=env,
+                  endpoints=Path(env["BOT_ENDPOINTS"]))
     try:
+        ports: List[int] = [action_port]
         for _ in range(rasa_instances):
-            stack.rasa.append(start_rasa(free_port(), env, log_dir, model))
+            port = free_port()
+            while port in ports:  # a just-probed port can be handed out again before anyone binds it
+                port = free_port()
+            ports.append(port)
+            stack.rasa.append(spawn_rasa(port, env, log_dir, model, rasa_args))
+        for server in [stack.actions, *stack.rasa]:
+            server.wait_ready()
         yield stack
     finally:
         stack.stop()

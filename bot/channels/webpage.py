@@ -14,15 +14,16 @@ import argparse
 import json
 import mimetypes
 import os
+import re
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Tuple
-from contextlib import contextmanager
+from typing import Dict, Iterator, Tuple
 from urllib.parse import urlsplit
 
 from bot.config import PROJECT_ROOT
@@ -30,6 +31,9 @@ from bot.config import PROJECT_ROOT
 WEB_ROOT = PROJECT_ROOT / "web"
 # The one file of node_modules the page needs: rasa-webchat's self-contained UMD build (React included).
 VENDOR_FILES: Dict[str, str] = {"/vendor/webchat.js": "node_modules/rasa-webchat/lib/index.js"}
+# rasa-webchat's CSS @imports a web font from Google; the page must load nothing from the internet,
+# so remote @imports are cut from vendor files (the widget falls back to the page's fonts).
+REMOTE_CSS_IMPORT = re.compile(rb"@import url\((?:https?:)?//[^)]*\);?")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class PageConfig:
     """
 
     rasa_port: int = 5005
-    rasa_url: Optional[str] = None
+    rasa_url: str | None = None
     socket_path: str = "/socket.io/"
 
     def script(self) -> bytes:
@@ -66,7 +70,7 @@ def _security_headers(config: PageConfig) -> Dict[str, str]:
     # The widget injects its CSS at run time, hence 'unsafe-inline' for styles only.
     csp = (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"font-src 'self'; connect-src 'self' {config.connect_sources()}; base-uri 'none'; form-action 'none'; "
+        f"font-src 'self' data:; connect-src 'self' {config.connect_sources()}; base-uri 'none'; form-action 'none'; "
         "frame-ancestors 'none'"
     )
     return {
@@ -76,7 +80,7 @@ def _security_headers(config: PageConfig) -> Dict[str, str]:
     }
 
 
-def resolve(path: str, web_root: Path = WEB_ROOT) -> Optional[Path]:
+def resolve(path: str, web_root: Path = WEB_ROOT) -> Path | None:
     """Map a URL path to a file the server may send, or ``None``.
 
     Args:
@@ -139,7 +143,10 @@ class PageHandler(BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith(("javascript", "json", "svg+xml")):
             ctype += "; charset=utf-8"
-        return HTTPStatus.OK, target.read_bytes(), ctype
+        body = target.read_bytes()
+        if path in VENDOR_FILES:
+            body = REMOTE_CSS_IMPORT.sub(b"", body)
+        return HTTPStatus.OK, body, ctype
 
     def _method_not_allowed(self) -> None:
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
@@ -185,7 +192,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def main(argv: Optional[list] = None) -> int:
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (from run.sh or a supervisor) ends serve_forever like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def main(argv: list | None = None) -> int:
     """Command line entry point: serve until SIGINT/SIGTERM."""
     parser = argparse.ArgumentParser(prog="python -m bot.channels.webpage", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"), help="interface (env WEB_HOST)")
@@ -198,8 +210,7 @@ def main(argv: Optional[list] = None) -> int:
     if not (WEB_ROOT / VENDOR_FILES["/vendor/webchat.js"]).is_file():
         print("warning: the widget is not installed; run scripts/web_install.sh", file=sys.stderr)
     server = make_server(args.host, args.port, PageConfig(rasa_port=args.rasa_port, rasa_url=args.rasa_url))
-    # serve_forever must be stopped from another thread; SIGTERM is turned into KeyboardInterrupt.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"demo page on http://{args.host}:{server.server_address[1]}/", flush=True)
     try:
         server.serve_forever()

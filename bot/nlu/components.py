@@ -13,7 +13,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.nlu.utils.spacy_utils import SpacyNLP as RasaSpacyNLP
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
@@ -114,6 +114,40 @@ class RoleTableEntityRuler(GraphComponent, EntityExtractorMixin):
                 continue
             found = self.add_extractor_name(gazetteer.extract(self._ruler(), text))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class BareAnswerIntent(GraphComponent):
+    """Marks a message that is only a place or CCA name ("Menifee", "I'm in Irvine") as ``inform``.
+
+    A bare place name carries no topic, but character n-grams of a city seen in one intent's
+    examples can pull it there; answering the city question must never start a new topic.
+    """
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._intent = config.get("intent", "inform")
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent": "inform"}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "BareAnswerIntent":
+        return cls({**cls.get_default_config(), **config})
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/") or not gazetteer.is_bare_entity_answer(text, message.get(ENTITIES, [])):
+                continue
+            message.set(INTENT, {"name": self._intent, "confidence": 1.0}, add_to_output=True)
+            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != self._intent]
+            message.set(INTENT_RANKING_KEY, [{"name": self._intent, "confidence": 1.0}, *ranking], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

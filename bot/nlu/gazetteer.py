@@ -91,3 +91,25 @@ def extract(nlp: Language, text: str) -> List[Dict[str, Any]]:
          "confidence_entity": 1.0 if ent.text.lower() in {ent.ent_id_.lower()} else 0.9}
         for ent in doc.ents
     ]
+
+
+# Words that may surround a place in a bare answer ("I'm in Irvine", "it's Santa Monica, CA").
+FILLER_WORDS = frozenset(
+    """i im i'm m am we we're were our my in at it its it's is the a an of city town county ca calif
+    california live living located address service from near area here there um uh yes yeah ok okay
+    please thanks thank you that's thats with customer part just currently zip code""".split()
+)
+
+
+def is_bare_entity_answer(text: str, entities: List[Dict[str, Any]]) -> bool:
+    """True when a message is only a place or CCA name plus filler words ("I'm in Irvine")."""
+    if not entities:
+        return False
+    covered = [False] * len(text)
+    for ent in entities:
+        if ent.get("entity") in (CITY, CCA):
+            for i in range(max(0, int(ent["start"])), min(len(text), int(ent["end"]))):
+                covered[i] = True
+    rest = "".join(" " if covered[i] else ch for i, ch in enumerate(text))
+    words = [w.strip(".,!?;:'\"()-").lower() for w in rest.split()]
+    return all(not w or w in FILLER_WORDS or w.isdigit() for w in words)

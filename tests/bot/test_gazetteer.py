@@ -126,3 +126,24 @@ def test_offsets_point_at_the_original_accented_text(nlp):
 )
 def test_everyday_words_are_not_misread_as_cities(nlp, text):
     assert entities(nlp, text) == []
+
+
+@pytest.mark.parametrize(
+    "text,bare",
+    [
+        ("Menifee", True),
+        ("I'm in Irvine", True),
+        ("santa monca, CA", True),
+        ("we live in unincorporated Ventura County", True),
+        ("Central Coast Community Energy", True),
+        ("zip code 93101 in Santa Barbara", True),
+        ("outage in Isla Vista", False),
+        ("how do I opt out of OCPA", False),
+        ("is it going to rain in Ventura", False),
+        ("no place here at all", False),
+    ],
+)
+def test_bare_entity_answers_are_recognised(nlp, text, bare):
+    from bot.nlu.gazetteer import is_bare_entity_answer
+
+    assert is_bare_entity_answer(text, extract(nlp, text)) is bare

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,12 +16,12 @@ from bot.replies import unknown_place_message
 class ValidateCityForm(FormValidationAction):
     """Resolve the city against the role table before the routing action runs."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_city_form"
 
     async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
         # "I don't know" ends the form (both cases get explained); so does naming an active CCA.
         if tracker.get_slot("city_unknown"):
             return []
@@ -37,7 +37,7 @@ class ValidateCityForm(FormValidationAction):
 
     async def validate_city(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         text = slot_value if isinstance(slot_value, str) else ""
         try:
             match = await call_bounded(resolve_place, text)

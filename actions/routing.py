@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,7 +18,7 @@ from bot.topics import TOPIC_NAMES
 logger = logging.getLogger(__name__)
 
 
-def latest_topic(tracker: Tracker) -> Optional[str]:
+def latest_topic(tracker: Tracker) -> str | None:
     """The topic of the latest message, else the one still being discussed."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in TOPIC_NAMES:
@@ -27,7 +27,7 @@ def latest_topic(tracker: Tracker) -> Optional[str]:
     return slot if slot in TOPIC_NAMES else None
 
 
-def intent_confidence(tracker: Tracker) -> Optional[float]:
+def intent_confidence(tracker: Tracker) -> float | None:
     value = (tracker.latest_message.get("intent") or {}).get("confidence")
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -35,12 +35,10 @@ def intent_confidence(tracker: Tracker) -> Optional[float]:
 class ActionRouteInquiry(Action):
     """Route the current question, or flag that the service city is needed first."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_route_inquiry"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         topic = latest_topic(tracker)
         city = tracker.get_slot("city")
         cca = tracker.get_slot("cca")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,29 +17,33 @@ from bot.topics import OUT_OF_SCOPE, Topic
 class ActionOutOfScope(Action):
     """Politely say what the assistant can help with; the inquiry is not routed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        opener = "Sorry, I didn't quite understand that." if intent == "nlu_fallback" else "That's outside what I can help with."
+        opener = (
+            "Sorry, I didn't quite understand that."
+            if intent == "nlu_fallback"
+            else "That's outside what I can help with."
+        )
         dispatcher.utter_message(
             text=f"{opener} I route electricity questions in Southern California Edison's territory: {HELP_TOPICS}."
         )
-        return [SlotSet("inquiry_topic", OUT_OF_SCOPE), SlotSet("responsible_party", None), SlotSet("needs_city", False)]
+        return [
+            SlotSet("inquiry_topic", OUT_OF_SCOPE),
+            SlotSet("responsible_party", None),
+            SlotSet("needs_city", False),
+        ]
 
 
 class ActionRequestHuman(Action):
     """Give the phone number of the party handling the current question (SCE when none yet)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_human"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         try:
             table = await call_bounded(role_table)
         except BackendUnavailable:

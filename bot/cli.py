@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,11 +22,11 @@ class CliError(Exception):
         self.code = code
 
 
-def _clean_arg(value: Optional[str], what: str) -> Optional[str]:
+def _clean_arg(value: str | None, what: str) -> str | None:
     if value is None:
         return None
     if not value.strip():
-        raise CliError(f"{what} is empty; give a name, e.g. --{what} \"Santa Monica\"")
+        raise CliError(f'{what} is empty; give a name, e.g. --{what} "Santa Monica"')
     if len(value) > MAX_INPUT_CHARS:
         raise CliError(f"{what} is {len(value)} characters long; a name has at most {MAX_INPUT_CHARS}")
     return value
@@ -96,8 +96,14 @@ def _cmd_places(args: argparse.Namespace) -> int:
                 provider = table.parties[service.party_key].name
             else:
                 provider = service.utility
-        rows.append({"place": place.name, "county": place.county, "status": service.status if service else "unknown",
-                     "provider": provider})
+        rows.append(
+            {
+                "place": place.name,
+                "county": place.county,
+                "status": service.status if service else "unknown",
+                "provider": provider,
+            }
+        )
     print(json.dumps(rows, indent=2, ensure_ascii=False))
     return 0
 
@@ -131,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -140,8 +146,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
     except SQLAlchemyError as exc:
-        print(f"error: the role-table database is unavailable ({exc.__class__.__name__}); "
-              "check DATABASE_URL and run `python -m bot db seed`", file=sys.stderr)
+        print(
+            f"error: the role-table database is unavailable ({exc.__class__.__name__}); "
+            "check DATABASE_URL and run `python -m bot db seed`",
+            file=sys.stderr,
+        )
         return EXIT_UNAVAILABLE
     except Exception as exc:  # noqa: BLE001 - the CLI reports, never dumps a traceback
         from bot.repository import RoleTableUnavailable

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -12,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import config
 
 _lock = threading.Lock()
-_engine: Optional[Engine] = None
-_factory: Optional[sessionmaker] = None
-_engine_url: Optional[str] = None
+_engine: Engine | None = None
+_factory: sessionmaker | None = None
+_engine_url: str | None = None
 
 
 def _make_engine(url: str) -> Engine:
@@ -37,7 +36,7 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args)
 
 
-def get_engine(url: Optional[str] = None) -> Engine:
+def get_engine(url: str | None = None) -> Engine:
     """Return the process-wide engine, creating it on first use (never at import)."""
     global _engine, _factory, _engine_url
     wanted = url or config.database_url()
@@ -51,14 +50,14 @@ def get_engine(url: Optional[str] = None) -> Engine:
         return _engine
 
 
-def session_factory(url: Optional[str] = None) -> sessionmaker:
+def session_factory(url: str | None = None) -> sessionmaker:
     """Session factory bound to :func:`get_engine`; use ``with factory.begin() as s``."""
     get_engine(url)
     assert _factory is not None
     return _factory
 
 
-def new_session(url: Optional[str] = None) -> Session:
+def new_session(url: str | None = None) -> Session:
     return session_factory(url)()
 
 

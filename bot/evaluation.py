@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import yaml
 
@@ -28,8 +28,8 @@ class Case:
     text: str
     topic: str
     party: str
-    cca: Optional[str] = None
-    city: Optional[str] = None
+    cca: str | None = None
+    city: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Outcome:
     case: Case
     topic: str
     party: str
-    cca: Optional[str]
+    cca: str | None
     asked_city: bool
     replies: List[str]
 
@@ -63,8 +63,7 @@ def load_cases(path: Path) -> List[Case]:
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not {"text", "topic", "party"} <= set(item):
             raise ValueError(f"{path}: case {i + 1} needs text, topic and party")
-        cases.append(Case(str(item["text"]), str(item["topic"]), str(item["party"]),
-                          item.get("cca"), item.get("city")))
+        cases.append(Case(str(item["text"]), str(item["topic"]), str(item["party"]), item.get("cca"), item.get("city")))
     return cases
 
 
@@ -77,8 +76,9 @@ def run_case(client: RasaClient, case: Case) -> Outcome:
         replies += [m.get("text", "") for m in client.send(sender, case.city)]
         tracker = client.tracker(sender)
     slots = tracker.get("slots", {})
-    return Outcome(case, slots.get(TOPIC_SLOT) or "none", slots.get(PARTY_SLOT) or "none", slots.get(CCA_SLOT),
-                   asked, replies)
+    return Outcome(
+        case, slots.get(TOPIC_SLOT) or "none", slots.get(PARTY_SLOT) or "none", slots.get(CCA_SLOT), asked, replies
+    )
 
 
 def _same_cca_factory() -> Any:
@@ -106,8 +106,16 @@ def score(outcomes: List[Outcome]) -> Dict[str, Any]:
             t["cca"] += o.cca_ok(same_cca)
         confusion[o.case.topic][o.topic] += 1
         if not (o.topic_ok and o.party_ok and o.cca_ok(same_cca)):
-            misses.append({"text": o.case.text, "city": o.case.city, "expected": [o.case.topic, o.case.party, o.case.cca],
-                           "got": [o.topic, o.party, o.cca], "asked_city": o.asked_city, "replies": o.replies})
+            misses.append(
+                {
+                    "text": o.case.text,
+                    "city": o.case.city,
+                    "expected": [o.case.topic, o.case.party, o.case.cca],
+                    "got": [o.topic, o.party, o.cca],
+                    "asked_city": o.asked_city,
+                    "replies": o.replies,
+                }
+            )
     n = len(outcomes) or 1
     cca_n = sum(t["cca_n"] for t in per_topic.values())
     return {
@@ -115,8 +123,15 @@ def score(outcomes: List[Outcome]) -> Dict[str, Any]:
         "topic_accuracy": sum(o.topic_ok for o in outcomes) / n,
         "party_accuracy": sum(o.party_ok for o in outcomes) / n,
         "cca_accuracy": (sum(t["cca"] for t in per_topic.values()) / cca_n) if cca_n else None,
-        "per_topic": {k: {"cases": v["n"], "topic": v["topic"] / v["n"], "party": v["party"] / v["n"],
-                          "cca": (v["cca"] / v["cca_n"]) if v["cca_n"] else None} for k, v in sorted(per_topic.items())},
+        "per_topic": {
+            k: {
+                "cases": v["n"],
+                "topic": v["topic"] / v["n"],
+                "party": v["party"] / v["n"],
+                "cca": (v["cca"] / v["cca_n"]) if v["cca_n"] else None,
+            }
+            for k, v in sorted(per_topic.items())
+        },
         "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
         "misses": misses,
     }
@@ -124,8 +139,10 @@ def score(outcomes: List[Outcome]) -> Dict[str, Any]:
 
 def print_report(report: Dict[str, Any]) -> None:
     pct = lambda x: "  -  " if x is None else f"{100 * x:5.1f}%"  # noqa: E731
-    print(f"cases: {report['cases']}   topic {pct(report['topic_accuracy'])}   party {pct(report['party_accuracy'])}"
-          f"   cca {pct(report['cca_accuracy'])}")
+    print(
+        f"cases: {report['cases']}   topic {pct(report['topic_accuracy'])}   party {pct(report['party_accuracy'])}"
+        f"   cca {pct(report['cca_accuracy'])}"
+    )
     print(f"\n{'topic':<14}{'cases':>6}{'topic':>8}{'party':>8}{'cca':>8}")
     for name, row in report["per_topic"].items():
         print(f"{name:<14}{row['cases']:>6}{pct(row['topic']):>8}{pct(row['party']):>8}{pct(row['cca']):>8}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,13 +20,13 @@ class InquiryRecord:
     conversation_id: str
     channel: str
     topic: str
-    party: Optional[str]
-    cca: Optional[str]
-    place: Optional[str]
-    confidence: Optional[float]
+    party: str | None
+    cca: str | None
+    place: str | None
+    confidence: float | None
 
 
-def record_inquiry(record: InquiryRecord, url: Optional[str] = None) -> bool:
+def record_inquiry(record: InquiryRecord, url: str | None = None) -> bool:
     """Insert one row; a failure is logged and reported, never raised into the conversation."""
     try:
         with db.session_factory(url).begin() as session:
@@ -47,11 +47,13 @@ def record_inquiry(record: InquiryRecord, url: Optional[str] = None) -> bool:
         return False
 
 
-def inquiries_for(conversation_id: str, url: Optional[str] = None) -> List[Inquiry]:
+def inquiries_for(conversation_id: str, url: str | None = None) -> List[Inquiry]:
     with db.session_factory(url).begin() as session:
-        return list(session.scalars(select(Inquiry).where(Inquiry.conversation_id == conversation_id).order_by(Inquiry.id)))
+        return list(
+            session.scalars(select(Inquiry).where(Inquiry.conversation_id == conversation_id).order_by(Inquiry.id))
+        )
 
 
-def count_inquiries(url: Optional[str] = None) -> int:
+def count_inquiries(url: str | None = None) -> int:
     with db.session_factory(url).begin() as session:
         return int(session.scalar(select(func.count()).select_from(Inquiry)) or 0)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from bot.repository import PartyInfo, PlaceInfo, RoleTable, ServicePeriod, role_table
 from bot.text import MAX_INPUT_CHARS, normalize
@@ -36,13 +36,13 @@ class PlaceMatch:
     """Outcome of resolving text to a place, as of a date."""
 
     query: str
-    place: Optional[PlaceInfo]
+    place: PlaceInfo | None
     status: str  # cca | bundled | pending_cca | other_utility | unknown
     confidence: float
-    matched: Optional[str] = None
+    matched: str | None = None
     suggestions: Tuple[str, ...] = ()
-    service: Optional[ServicePeriod] = None
-    problem: Optional[str] = None  # empty | too_long | not_found
+    service: ServicePeriod | None = None
+    problem: str | None = None  # empty | too_long | not_found
 
     @property
     def known(self) -> bool:
@@ -79,7 +79,7 @@ def _acceptable_short(key: str, original: str) -> bool:
 
 def _find(
     text: str, names: Dict[str, str], any_case: bool = False
-) -> Tuple[Optional[str], float, Optional[str], Tuple[str, ...], Optional[str]]:
+) -> Tuple[str | None, float, str | None, Tuple[str, ...], str | None]:
     """Return (target, confidence, matched text, suggestions, problem) against a name index."""
     if not text or not text.strip():
         return None, 0.0, None, (), "empty"
@@ -92,7 +92,7 @@ def _find(
     for key, original, qualified in _ngrams(tokens):
         if key in names and _acceptable_short(key, original) and not qualified:
             return names[key], 0.95, original, (), None
-    best: Tuple[float, Optional[str], Optional[str]] = (0.0, None, None)
+    best: Tuple[float, str | None, str | None] = (0.0, None, None)
     scores: Dict[str, float] = {}
     for key, original, qualified in _ngrams(tokens):
         if len(key) < 4 or qualified:
@@ -112,21 +112,23 @@ def _find(
     return None, 0.0, None, suggestions, "not_found"
 
 
-def resolve_place(text: str, on: Optional[dt.date] = None, table: Optional[RoleTable] = None) -> PlaceMatch:
+def resolve_place(text: str, on: dt.date | None = None, table: RoleTable | None = None) -> PlaceMatch:
     """Resolve a city or community name, e.g. ``resolve_place("santa monca")``."""
     table = table or role_table()
     on = on or dt.date.today()
     query = (text or "")[: MAX_INPUT_CHARS + 1]
     target, confidence, matched, suggestions, problem = _find(query, table.place_names)
     if target is None:
-        return PlaceMatch(query=query, place=None, status="unknown", confidence=0.0, suggestions=suggestions, problem=problem)
+        return PlaceMatch(
+            query=query, place=None, status="unknown", confidence=0.0, suggestions=suggestions, problem=problem
+        )
     place = table.places[target]
     service = place.service_on(on)
     status = service.status if service else "unknown"
     return PlaceMatch(query=query, place=place, status=status, confidence=confidence, matched=matched, service=service)
 
 
-def resolve_cca(text: str, table: Optional[RoleTable] = None) -> Optional[PartyInfo]:
+def resolve_cca(text: str, table: RoleTable | None = None) -> PartyInfo | None:
     """Resolve a CCA by name, short name or alias ("OCPA", "clean power alliance")."""
     table = table or role_table()
     cca_names = {k: v for k, v in table.party_names.items() if table.parties[v].kind == "CCA"}

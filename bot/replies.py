@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 from bot.repository import PartyInfo
 from bot.routing import Assignment, Routing
@@ -24,7 +24,7 @@ HELP_TOPICS = (
 )
 
 
-def contact_line(party: PartyInfo, topic: Optional[Topic] = None) -> str:
+def contact_line(party: PartyInfo, topic: Topic | None = None) -> str:
     """Phone and web details; outage questions get SCE's outage line."""
     parts: List[str] = []
     if topic is Topic.OUTAGE and party.outage_phone:
@@ -88,5 +88,11 @@ def unknown_place_message(query: str, suggestions: List[str]) -> str:
     shown = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())[:60] or "that"
     text = f"I couldn't find “{shown}” among the cities and communities I know in SCE's territory."
     if suggestions:
-        text += " Did you mean " + ", ".join(suggestions[:-1]) + (" or " if len(suggestions) > 1 else "") + suggestions[-1] + "?"
+        text += (
+            " Did you mean "
+            + ", ".join(suggestions[:-1])
+            + (" or " if len(suggestions) > 1 else "")
+            + suggestions[-1]
+            + "?"
+        )
     return text

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,16 +35,16 @@ class PartyInfo:
     key: str
     kind: str
     name: str
-    short_name: Optional[str]
-    phone: Optional[str]
-    outage_phone: Optional[str]
-    email: Optional[str]
-    website: Optional[str]
-    info_web: Optional[str]
-    outage_web: Optional[str]
+    short_name: str | None
+    phone: str | None
+    outage_phone: str | None
+    email: str | None
+    website: str | None
+    info_web: str | None
+    outage_web: str | None
     status: str
-    dissolved: Optional[dt.date]
-    notes: Optional[str]
+    dissolved: dt.date | None
+    notes: str | None
     aliases: Tuple[str, ...] = ()
 
     @property
@@ -54,7 +54,7 @@ class PartyInfo:
             return f"{self.name} ({self.short_name})"
         return self.name
 
-    def contact_dict(self) -> Dict[str, Optional[str]]:
+    def contact_dict(self) -> Dict[str, str | None]:
         return {
             "name": self.name,
             "short_name": self.short_name,
@@ -68,11 +68,11 @@ class PartyInfo:
 @dataclass(frozen=True)
 class ServicePeriod:
     status: str  # cca | bundled | pending_cca | other_utility
-    party_key: Optional[str]
-    utility: Optional[str]
-    expected: Optional[str]
-    valid_from: Optional[dt.date]
-    valid_to: Optional[dt.date]
+    party_key: str | None
+    utility: str | None
+    expected: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
 
     def covers(self, on: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on < self.valid_to)
@@ -82,12 +82,12 @@ class ServicePeriod:
 class PlaceInfo:
     name: str
     kind: str
-    county: Optional[str]
-    notes: Optional[str]
+    county: str | None
+    notes: str | None
     aliases: Tuple[str, ...]
     services: Tuple[ServicePeriod, ...]
 
-    def service_on(self, on: dt.date) -> Optional[ServicePeriod]:
+    def service_on(self, on: dt.date) -> ServicePeriod | None:
         """The service period in force on ``on``; the latest-starting one wins on overlap."""
         current = [s for s in self.services if s.covers(on)]
         if not current:
@@ -95,7 +95,9 @@ class PlaceInfo:
         return max(current, key=lambda s: s.valid_from or dt.date.min)
 
     def former_cca_keys(self, on: dt.date) -> List[str]:
-        return [s.party_key for s in self.services if s.status == "cca" and s.valid_to and s.valid_to <= on and s.party_key]
+        return [
+            s.party_key for s in self.services if s.status == "cca" and s.valid_to and s.valid_to <= on and s.party_key
+        ]
 
 
 @dataclass(frozen=True)
@@ -129,32 +131,47 @@ class RoleTable:
         return [p for p in self.parties.values() if p.kind == "CCA"]
 
 
-def load_role_table(url: Optional[str] = None) -> RoleTable:
+def load_role_table(url: str | None = None) -> RoleTable:
     """Read the whole role table in one short transaction."""
     with db.session_factory(url).begin() as session:
         parties = session.scalars(select(Party).options(selectinload(Party.aliases))).all()
-        places = session.scalars(
-            select(Place).options(selectinload(Place.aliases), selectinload(Place.services))
-        ).all()
+        places = session.scalars(select(Place).options(selectinload(Place.aliases), selectinload(Place.services))).all()
         rules = session.scalars(select(Responsibility).order_by(Responsibility.id)).all()
         party_key_by_id = {p.id: p.key for p in parties}
         party_infos = {
             p.key: PartyInfo(
-                key=p.key, kind=p.kind, name=p.name, short_name=p.short_name, phone=p.phone,
-                outage_phone=p.outage_phone, email=p.email, website=p.website, info_web=p.info_web,
-                outage_web=p.outage_web, status=p.status, dissolved=p.dissolved, notes=p.notes,
+                key=p.key,
+                kind=p.kind,
+                name=p.name,
+                short_name=p.short_name,
+                phone=p.phone,
+                outage_phone=p.outage_phone,
+                email=p.email,
+                website=p.website,
+                info_web=p.info_web,
+                outage_web=p.outage_web,
+                status=p.status,
+                dissolved=p.dissolved,
+                notes=p.notes,
                 aliases=tuple(a.alias for a in p.aliases),
             )
             for p in parties
         }
         place_infos = {
             pl.name: PlaceInfo(
-                name=pl.name, kind=pl.kind, county=pl.county, notes=pl.notes,
+                name=pl.name,
+                kind=pl.kind,
+                county=pl.county,
+                notes=pl.notes,
                 aliases=tuple(a.alias for a in pl.aliases),
                 services=tuple(
                     ServicePeriod(
-                        status=s.status, party_key=party_key_by_id.get(s.party_id) if s.party_id else None,
-                        utility=s.utility, expected=s.expected, valid_from=s.valid_from, valid_to=s.valid_to,
+                        status=s.status,
+                        party_key=party_key_by_id.get(s.party_id) if s.party_id else None,
+                        utility=s.utility,
+                        expected=s.expected,
+                        valid_from=s.valid_from,
+                        valid_to=s.valid_to,
                     )
                     for s in pl.services
                 ),
@@ -172,13 +189,16 @@ def load_role_table(url: Optional[str] = None) -> RoleTable:
     if not party_infos or not by_topic:
         raise RoleTableUnavailable("the role table is empty: run `python -m bot db seed`")
     return RoleTable(
-        parties=party_infos, places=place_infos, rules={k: tuple(v) for k, v in by_topic.items()},
-        place_names=place_names, party_names=party_names,
+        parties=party_infos,
+        places=place_infos,
+        rules={k: tuple(v) for k, v in by_topic.items()},
+        place_names=place_names,
+        party_names=party_names,
     )
 
 
 _cache_lock = threading.Lock()
-_cached: Optional[Tuple[float, Optional[str], RoleTable]] = None
+_cached: Tuple[float, str | None, RoleTable] | None = None
 
 
 def _ttl() -> float:
@@ -188,7 +208,7 @@ def _ttl() -> float:
         return 300.0
 
 
-def role_table(url: Optional[str] = None) -> RoleTable:
+def role_table(url: str | None = None) -> RoleTable:
     """Cached snapshot of the role table; stale-but-good beats failing when the DB is down."""
     global _cached
     now = time.monotonic()
@@ -201,7 +221,8 @@ def role_table(url: Optional[str] = None) -> RoleTable:
         except (SQLAlchemyError, RoleTableUnavailable) as exc:
             if previous is None:
                 raise RoleTableUnavailable(
-                    f"role table unavailable ({exc.__class__.__name__}): check DATABASE_URL and run `python -m bot db seed`"
+                    f"role table unavailable ({exc.__class__.__name__}): "
+                    "check DATABASE_URL and run `python -m bot db seed`"
                 ) from exc
             logger.warning("role table refresh failed (%s); serving the previous snapshot", exc.__class__.__name__)
             _cached = (now, url, previous)

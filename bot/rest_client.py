@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import requests
 
@@ -10,7 +10,7 @@ import requests
 class RasaClient:
     """Talk to one Rasa server as the REST channel does; read trackers with the API token."""
 
-    def __init__(self, url: str, token: Optional[str] = None, timeout: float = 60.0) -> None:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.timeout = timeout

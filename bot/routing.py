@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 from bot.places import PlaceMatch, resolve_cca, resolve_place
 from bot.repository import PartyInfo, RoleTable, Rule, role_table
@@ -28,7 +28,7 @@ class Assignment:
     """One party's part in an answer: who, why, and the source of the why."""
 
     party_kind: str
-    party: Optional[PartyInfo]  # None only for "your CCA" while the CCA is not known
+    party: PartyInfo | None  # None only for "your CCA" while the CCA is not known
     reason: str
     source: str
 
@@ -49,22 +49,22 @@ class Routing:
     topic: Topic
     on: dt.date
     customer: str  # cca | bundled | pending | unknown | outside
-    primary: Optional[Assignment]
-    secondary: Optional[Assignment] = None
+    primary: Assignment | None
+    secondary: Assignment | None = None
     needs_city: bool = False
-    place: Optional[PlaceMatch] = None
-    cca: Optional[PartyInfo] = None
+    place: PlaceMatch | None = None
+    cca: PartyInfo | None = None
     historical: bool = False
     notes: Tuple[str, ...] = ()
     alternatives: Tuple[Tuple[str, Assignment], ...] = field(default_factory=tuple)
 
     @property
-    def party_kind(self) -> Optional[str]:
+    def party_kind(self) -> str | None:
         """SCE | CCA | CAISO | CPUC, or None (outside SCE territory, or undecided)."""
         return self.primary.party_kind if self.primary else None
 
     @property
-    def outside_utility(self) -> Optional[str]:
+    def outside_utility(self) -> str | None:
         if self.customer == "outside" and self.place and self.place.service:
             return self.place.service.utility
         return None
@@ -88,7 +88,7 @@ class Routing:
         }
 
 
-def _pick(rules: Tuple[Rule, ...], role: str, customer: str) -> Optional[Rule]:
+def _pick(rules: Tuple[Rule, ...], role: str, customer: str) -> Rule | None:
     for kind in _CUSTOMER_CHAIN[customer]:
         for rule in rules:
             if rule.role == role and rule.customer == kind:
@@ -96,18 +96,21 @@ def _pick(rules: Tuple[Rule, ...], role: str, customer: str) -> Optional[Rule]:
     return None
 
 
-def _assign(rule: Rule, table: RoleTable, cca: Optional[PartyInfo]) -> Assignment:
+def _assign(rule: Rule, table: RoleTable, cca: PartyInfo | None) -> Assignment:
     party = cca if rule.party_kind == "CCA" else table.party_of_kind(rule.party_kind)
     return Assignment(rule.party_kind, party, rule.reason, rule.source)
 
 
-def _customer_of_place(match: PlaceMatch, table: RoleTable, on: dt.date) -> Tuple[str, Optional[PartyInfo], Tuple[str, ...]]:
+def _customer_of_place(
+    match: PlaceMatch, table: RoleTable, on: dt.date
+) -> Tuple[str, PartyInfo | None, Tuple[str, ...]]:
     assert match.place is not None
     service, name = match.service, match.place.name
     notes = []
     for key in match.place.former_cca_keys(on):
         former = table.parties[key]
-        notes.append(f"{name} was served by {former.name} until {_month(former.dissolved or _left(match, key))}; it is back with SCE.")
+        until = _month(former.dissolved or _left(match, key))
+        notes.append(f"{name} was served by {former.name} until {until}; it is back with SCE.")
     if service is None:
         return "unknown", None, tuple(notes)
     if service.status == "cca" and service.party_key:
@@ -124,22 +127,22 @@ def _customer_of_place(match: PlaceMatch, table: RoleTable, on: dt.date) -> Tupl
     return "bundled", None, tuple(notes)
 
 
-def _left(match: PlaceMatch, key: str) -> Optional[dt.date]:
+def _left(match: PlaceMatch, key: str) -> dt.date | None:
     assert match.place is not None
     ends = [s.valid_to for s in match.place.services if s.party_key == key and s.valid_to]
     return max(ends) if ends else None
 
 
-def _month(day: Optional[dt.date]) -> str:
+def _month(day: dt.date | None) -> str:
     return day.strftime("%B %Y") if day else "recently"
 
 
 def route(
     topic: str,
-    place: Optional[str] = None,
-    cca: Optional[str] = None,
-    on: Optional[dt.date] = None,
-    table: Optional[RoleTable] = None,
+    place: str | None = None,
+    cca: str | None = None,
+    on: dt.date | None = None,
+    table: RoleTable | None = None,
 ) -> Routing:
     """Decide who answers ``topic`` for a customer in ``place`` (or of ``cca``) on date ``on``.
 
@@ -151,7 +154,8 @@ def route(
     on = on or dt.date.today()
     rules = table.rules.get(parsed.value, ())
     match = resolve_place(place, on=on, table=table) if place else None
-    customer, the_cca, notes = "unknown", None, ()
+    customer, the_cca = "unknown", None
+    notes: Tuple[str, ...] = ()
     if match is not None and match.known:
         customer, the_cca, notes = _customer_of_place(match, table, on)
     elif cca:
@@ -162,10 +166,12 @@ def route(
                 customer, the_cca = "bundled", None
             else:
                 customer = "cca"
-    if match is not None and match.known and cca and customer == "cca":
+    if match is not None and match.place is not None and cca and customer == "cca":
         named = resolve_cca(cca, table=table)
         if named is not None and the_cca is not None and named.key != the_cca.key:
-            notes = notes + (f"The service address decides: {match.place.name} is served by {the_cca.name}, not {named.name}.",)  # type: ignore[union-attr]
+            notes = notes + (
+                f"The service address decides: {match.place.name} is served by {the_cca.name}, not {named.name}.",
+            )
 
     historical = any(r.historical for r in rules)
     if customer == "outside":
@@ -177,13 +183,29 @@ def route(
             for kind in ("cca", "bundled")
             if (rule := _pick(rules, "primary", kind)) is not None
         )
-        return Routing(parsed, on, customer, None, needs_city=True, place=match, historical=historical,
-                       notes=notes, alternatives=alternatives)
+        return Routing(
+            parsed,
+            on,
+            customer,
+            None,
+            needs_city=True,
+            place=match,
+            historical=historical,
+            notes=notes,
+            alternatives=alternatives,
+        )
     secondary_rule = _pick(rules, "secondary", customer)
     secondary = None
     if secondary_rule is not None and not (secondary_rule.party_kind == "CCA" and the_cca is None):
         secondary = _assign(secondary_rule, table, the_cca)
     return Routing(
-        parsed, on, customer, _assign(primary_rule, table, the_cca), secondary=secondary, place=match,
-        cca=the_cca, historical=historical, notes=notes,
+        parsed,
+        on,
+        customer,
+        _assign(primary_rule, table, the_cca),
+        secondary=secondary,
+        place=match,
+        cca=the_cca,
+        historical=historical,
+        notes=notes,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List
 
 import yaml
 from sqlalchemy import delete, select
@@ -22,7 +22,7 @@ from bot.text import normalize
 SEED_VERSION = 1
 
 
-def _date(value: Any) -> Optional[dt.date]:
+def _date(value: Any) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
@@ -38,7 +38,7 @@ def load_yaml(path: Path) -> Dict[str, Any]:
     return data
 
 
-def create_schema(engine: Optional[Engine] = None) -> None:
+def create_schema(engine: Engine | None = None) -> None:
     Base.metadata.create_all(engine or db.get_engine())
 
 
@@ -68,7 +68,18 @@ def _upsert_party(session: Session, row: Dict[str, Any]) -> Party:
     if party is None:
         party = Party(key=row["key"])
         session.add(party)
-    for field in ("kind", "name", "short_name", "phone", "outage_phone", "email", "website", "info_web", "outage_web", "notes"):
+    for field in (
+        "kind",
+        "name",
+        "short_name",
+        "phone",
+        "outage_phone",
+        "email",
+        "website",
+        "info_web",
+        "outage_web",
+        "notes",
+    ):
         setattr(party, field, row.get(field))
     party.status = row.get("status", "active")
     party.launched = _date(row.get("launched"))
@@ -110,7 +121,7 @@ def _upsert_place(session: Session, row: Dict[str, Any], parties: Dict[str, Part
     return place
 
 
-def seed(seed_dir: Path = config.SEED_DIR, url: Optional[str] = None) -> Dict[str, int]:
+def seed(seed_dir: Path = config.SEED_DIR, url: str | None = None) -> Dict[str, int]:
     """Load ``role_table.yml`` and ``responsibilities.yml``; return row counts."""
     role_table = load_yaml(seed_dir / "role_table.yml")
     responsibilities = load_yaml(seed_dir / "responsibilities.yml")

@@ -10,7 +10,10 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def normalize(text: str) -> str:
-    """Casefold, strip accents and punctuation, collapse whitespace: "La Cañada-Flintridge" -> "la canada flintridge"."""
+    """Casefold, strip accents and punctuation, collapse whitespace.
+
+    "La Cañada-Flintridge" -> "la canada flintridge".
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", ascii_only.casefold()).strip()

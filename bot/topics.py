@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 
 class Topic(str, Enum):
@@ -16,7 +15,7 @@ class Topic(str, Enum):
     BECOME_CCA = "become_cca"
 
     @classmethod
-    def parse(cls, value: Optional[str]) -> "Topic":
+    def parse(cls, value: str | None) -> Topic:
         """Topic from its name; raises ``ValueError`` listing the valid names."""
         try:
             return cls(str(value or "").strip().lower())

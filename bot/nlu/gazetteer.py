@@ -87,8 +87,13 @@ def extract(nlp: Language, text: str) -> List[Dict[str, Any]]:
     """Entities as Rasa expects them; ``value`` is the canonical name from the role table."""
     doc = nlp(strip_accents(text))
     return [
-        {"entity": ent.label_, "start": ent.start_char, "end": ent.end_char, "value": ent.ent_id_ or ent.text,
-         "confidence_entity": 1.0 if ent.text.lower() in {ent.ent_id_.lower()} else 0.9}
+        {
+            "entity": ent.label_,
+            "start": ent.start_char,
+            "end": ent.end_char,
+            "value": ent.ent_id_ or ent.text,
+            "confidence_entity": 1.0 if ent.text.lower() in {ent.ent_id_.lower()} else 0.9,
+        }
         for ent in doc.ents
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import pytest
 from rasa_sdk import Tracker
@@ -24,15 +24,21 @@ def role_db(tmp_path, monkeypatch) -> Iterator[str]:
 
 
 def make_tracker(
-    intent: Optional[str] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
+    intent: str | None = None,
+    slots: Dict[str, Any] | None = None,
+    entities: List[Dict[str, Any]] | None = None,
     confidence: float = 0.97,
     text: str = "",
-    active_loop: Optional[str] = None,
+    active_loop: str | None = None,
     sender: str = "test-conversation",
 ) -> Tracker:
     """A tracker as the action server receives it from Rasa."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {}, "entities": entities or []}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence} if intent else {},
+        "entities": entities or [],
+    }
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
-    return Tracker(sender, slots or {}, latest, events, False, None, {"name": active_loop} if active_loop else {}, "action_listen")
+    return Tracker(
+        sender, slots or {}, latest, events, False, None, {"name": active_loop} if active_loop else {}, "action_listen"
+    )

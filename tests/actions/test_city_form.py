@@ -17,8 +17,14 @@ async def validate(value):
 
 @pytest.mark.parametrize(
     "typed,canonical",
-    [("santa monica", "Santa Monica"), ("santa monca", "Santa Monica"), ("I live in Fullerton", "Fullerton"),
-     ("Cañada Flintridge", "La Cañada Flintridge"), ("Pasadena", "Pasadena"), ("isla vista", "Isla Vista")],
+    [
+        ("santa monica", "Santa Monica"),
+        ("santa monca", "Santa Monica"),
+        ("I live in Fullerton", "Fullerton"),
+        ("Cañada Flintridge", "La Cañada Flintridge"),
+        ("Pasadena", "Pasadena"),
+        ("isla vista", "Isla Vista"),
+    ],
 )
 async def test_known_places_fill_the_slot_with_the_canonical_name(role_db, typed, canonical):
     result, messages = await validate(typed)
@@ -45,8 +51,12 @@ async def test_near_miss_offers_suggestion_buttons(role_db):
 
 @pytest.mark.parametrize(
     "slots,expected",
-    [({}, ["city"]), ({"city_unknown": True}, []), ({"cca": "OCPA"}, []),
-     ({"cca": "Western Community Energy"}, ["city"])],
+    [
+        ({}, ["city"]),
+        ({"city_unknown": True}, []),
+        ({"cca": "OCPA"}, []),
+        ({"cca": "Western Community Energy"}, ["city"]),
+    ],
 )
 async def test_required_slots(role_db, slots, expected):
     tracker = make_tracker("inform", slots)

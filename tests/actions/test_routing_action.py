@@ -26,7 +26,13 @@ async def run(tracker):
     [
         ("outage", {}, "SCE", None, "1-800-611-1911"),
         ("billing", {"city": "Irvine"}, "SCE", "Orange County Power Authority", "1-866-262-7693"),
-        ("generation", {"city": "Santa Monica"}, "CCA", "Clean Power Alliance of Southern California", "1-888-585-3788"),
+        (
+            "generation",
+            {"city": "Santa Monica"},
+            "CCA",
+            "Clean Power Alliance of Southern California",
+            "1-888-585-3788",
+        ),
         ("generation", {"city": "Huntington Beach"}, "SCE", None, "back with SCE"),
         ("generation", {"city": "Norco"}, "SCE", None, "Western Community Energy"),
         ("enrollment", {"cca": "Desert Community Energy"}, "CCA", "Desert Community Energy", "1-855-357-9240"),
@@ -93,8 +99,18 @@ async def test_database_down_gives_sce_contact(tmp_path, monkeypatch):
     finally:
         db.reset()
         repository.invalidate_cache()
-    assert messages == [{"text": None, "buttons": [], "elements": [], "custom": {}, "template": "utter_service_trouble",
-                         "response": "utter_service_trouble", "image": None, "attachment": None}]
+    assert messages == [
+        {
+            "text": None,
+            "buttons": [],
+            "elements": [],
+            "custom": {},
+            "template": "utter_service_trouble",
+            "response": "utter_service_trouble",
+            "image": None,
+            "attachment": None,
+        }
+    ]
     assert set_slots["responsible_party"] is None
 
 

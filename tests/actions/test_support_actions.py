@@ -9,7 +9,9 @@ from actions.support import ActionOutOfScope, ActionRequestHuman
 from tests.actions.conftest import make_tracker
 
 
-@pytest.mark.parametrize("intent,opener", [("out_of_scope", "outside what I can help"), ("nlu_fallback", "didn't quite")])
+@pytest.mark.parametrize(
+    "intent,opener", [("out_of_scope", "outside what I can help"), ("nlu_fallback", "didn't quite")]
+)
 async def test_out_of_scope_lists_what_it_can_do(role_db, intent, opener):
     dispatcher = CollectingDispatcher()
     events = await ActionOutOfScope().run(dispatcher, make_tracker(intent), {})
@@ -20,10 +22,12 @@ async def test_out_of_scope_lists_what_it_can_do(role_db, intent, opener):
 
 @pytest.mark.parametrize(
     "slots,expected",
-    [({}, "1-800-655-4555"),
-     ({"responsible_party": "CCA", "cca": "Orange County Power Authority"}, "1-866-262-7693"),
-     ({"responsible_party": "CPUC"}, "1-800-649-7570"),
-     ({"responsible_party": "SCE", "inquiry_topic": "outage"}, "1-800-611-1911")],
+    [
+        ({}, "1-800-655-4555"),
+        ({"responsible_party": "CCA", "cca": "Orange County Power Authority"}, "1-866-262-7693"),
+        ({"responsible_party": "CPUC"}, "1-800-649-7570"),
+        ({"responsible_party": "SCE", "inquiry_topic": "outage"}, "1-800-611-1911"),
+    ],
 )
 async def test_request_human_gives_the_right_number(role_db, slots, expected):
     dispatcher = CollectingDispatcher()

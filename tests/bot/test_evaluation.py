@@ -20,12 +20,14 @@ def test_scores_topic_party_and_cca_by_any_name(db_url):
         Case("c", "out_of_scope", "none"),
         Case("d", "enrollment", "CCA", "Clean Power Alliance of Southern California"),
     ]
-    report = score([
-        outcome(cases[0], "generation", "CCA", "OCPA"),  # short name counts
-        outcome(cases[1], "generation", "CCA", "Clean Power Alliance of Southern California"),
-        outcome(cases[2], "out_of_scope", "none"),
-        outcome(cases[3], "enrollment", "CCA", "Desert Community Energy"),
-    ])
+    report = score(
+        [
+            outcome(cases[0], "generation", "CCA", "OCPA"),  # short name counts
+            outcome(cases[1], "generation", "CCA", "Clean Power Alliance of Southern California"),
+            outcome(cases[2], "out_of_scope", "none"),
+            outcome(cases[3], "enrollment", "CCA", "Desert Community Energy"),
+        ]
+    )
     assert report["topic_accuracy"] == 0.75
     assert report["party_accuracy"] == 0.75
     assert report["cca_accuracy"] == 0.5

@@ -20,8 +20,18 @@ def texts(replies):
         ("my lights went out twenty minutes ago", "outage", "SCE", "1-800-611-1911"),
         ("can I change the due date on my electric bill", "billing", "SCE", "Southern California Edison"),
         ("did Edison pause disconnections during the covid pandemic", "covid_relief", "SCE", "temporary"),
-        ("who is in charge of the statewide high voltage grid", "transmission", "CAISO", "California Independent System Operator"),
-        ("our city council wants to launch a community choice aggregator", "become_cca", "CPUC", "Public Utilities Commission"),
+        (
+            "who is in charge of the statewide high voltage grid",
+            "transmission",
+            "CAISO",
+            "California Independent System Operator",
+        ),
+        (
+            "our city council wants to launch a community choice aggregator",
+            "become_cca",
+            "CPUC",
+            "Public Utilities Commission",
+        ),
         ("I live in Irvine, who generates my electricity", "generation", "CCA", "1-866-262-7693"),
         ("how do I opt out of Desert Community Energy", "enrollment", "CCA", "1-855-357-9240"),
         ("I'm in Norco, is my electricity green", "generation", "SCE", "Western Community Energy"),
@@ -52,14 +62,18 @@ def test_unknown_place_is_asked_again_then_dont_know_explains_both(client: RasaC
     assert "couldn't find" in texts(again) and "Which city" in texts(again)
     both = client.send(sender, "/dont_know")
     assert "If your city is in a CCA" in texts(both) and "1-800-655-4555" in texts(both)
-    assert client.tracker(sender)["active_loop"] in ({}, {"name": None}) or not client.tracker(sender)["active_loop"].get("name")
+    assert client.tracker(sender)["active_loop"] in ({}, {"name": None}) or not client.tracker(sender)[
+        "active_loop"
+    ].get("name")
 
 
 def test_change_of_city_and_a_second_question(client: RasaClient, sender):
     client.send(sender, "who provides the power for my home")
     assert "Orange County Power Authority" in texts(client.send(sender, "Fullerton"))
     moved = client.send(sender, "what about Huntington Beach?")
-    assert "Southern California Edison" in texts(moved) and "Orange County Power Authority until July 2024" in texts(moved)
+    assert "Southern California Edison" in texts(moved) and "Orange County Power Authority until July 2024" in texts(
+        moved
+    )
     bill = client.send(sender, "why is my bill so high this month")
     assert "Southern California Edison" in texts(bill)
     assert client.slots(sender)["inquiry_topic"] == "billing"

@@ -43,6 +43,7 @@ test: train browser web
 
 eval: train
 	$(PY) -m bot eval ../shared/eval/dev_cases.yml --out results/eval_dev.json
+	$(PY) -m bot eval data/eval/own_cases.yml --out results/eval_own.json
 
 nlu-report: install
 	scripts/nlu_report.sh

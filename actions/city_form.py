@@ -13,6 +13,10 @@ from bot.places import resolve_cca, resolve_place
 from bot.replies import unknown_place_message
 
 
+LEAVING_INTENTS = frozenset({"goodbye", "deny"})
+LEAVING_CONFIDENCE = 0.8
+
+
 class ValidateCityForm(FormValidationAction):
     """Resolve the city against the role table before the routing action runs."""
 
@@ -46,6 +50,10 @@ class ValidateCityForm(FormValidationAction):
             return {"city": None, "city_unknown": True}
         if match.known and match.place is not None:
             return {"city": match.place.name}
+        intent = tracker.latest_message.get("intent") or {}
+        if intent.get("name") in LEAVING_INTENTS and float(intent.get("confidence") or 0) >= LEAVING_CONFIDENCE:
+            # "never mind" / "bye": stop asking; the routing action then explains both cases.
+            return {"city": None, "city_unknown": True}
         suggestions = list(match.suggestions)
         dispatcher.utter_message(
             text=unknown_place_message(text, suggestions),

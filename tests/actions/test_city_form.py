@@ -62,3 +62,16 @@ async def test_required_slots(role_db, slots, expected):
     tracker = make_tracker("inform", slots)
     got = await ValidateCityForm().required_slots(["city", "city_unknown"], CollectingDispatcher(), tracker, {})
     assert got == expected
+
+
+@pytest.mark.parametrize("intent,confidence,ends", [("goodbye", 0.95, True), ("deny", 0.9, True), ("goodbye", 0.5, False)])
+async def test_never_mind_ends_the_question_instead_of_reasking(role_db, intent, confidence, ends):
+    from tests.actions.conftest import make_tracker
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(intent, confidence=confidence, text="never mind")
+    result = await ValidateCityForm().validate_city("never mind", dispatcher, tracker, {})
+    if ends:
+        assert result == {"city": None, "city_unknown": True} and dispatcher.messages == []
+    else:
+        assert result == {"city": None} and "couldn't find" in dispatcher.messages[0]["text"]

@@ -12,7 +12,6 @@ from actions.guard import BackendUnavailable, call_bounded
 from bot.places import resolve_cca, resolve_place
 from bot.replies import unknown_place_message
 
-
 LEAVING_INTENTS = frozenset({"goodbye", "deny"})
 LEAVING_CONFIDENCE = 0.8
 

@@ -10,6 +10,6 @@ rasa run actions --actions actions --port "$ACTION_PORT" > var/actions-shell.log
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$ACTION_PORT/health" >/dev/null && break; sleep 0.5; done
-endpoints=endpoints.yml
-[ -x "$(command -v python)" ] && python -c "import bot.endpoints" 2>/dev/null && { python -m bot.endpoints > var/endpoints-shell.yml && endpoints=var/endpoints-shell.yml; }
-rasa shell --model models/assistant.tar.gz --endpoints "$endpoints" "$@"
+# The effective endpoints (tracker store, lock store) come from the environment, as for `make run`.
+python -m bot.endpoints --out var/endpoints-shell.yml
+rasa shell --model models/assistant.tar.gz --endpoints var/endpoints-shell.yml "$@"

@@ -33,6 +33,7 @@ WEB_ROOT = PROJECT_ROOT / "web"
 VENDOR_FILES: Dict[str, str] = {"/vendor/webchat.js": "node_modules/rasa-webchat/lib/index.js"}
 # rasa-webchat's CSS @imports a web font from Google; the page must load nothing from the internet,
 # so remote @imports are cut from vendor files (the widget falls back to the page's fonts).
+HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 REMOTE_CSS_IMPORT = re.compile(rb"@import url\((?:https?:)?//[^)]*\);?")
 
 
@@ -55,23 +56,42 @@ class PageConfig:
         payload = {"rasaPort": self.rasa_port, "rasaUrl": self.rasa_url, "socketPath": self.socket_path}
         return f"window.ASSISTANT_CONFIG = {json.dumps(payload)};\n".encode()
 
-    def connect_sources(self) -> str:
-        """CSP ``connect-src`` values that let the page reach Rasa and nothing else."""
+    def connect_sources(self, page_host: str | None = None) -> str:
+        """CSP ``connect-src`` values that let the page reach Rasa and nothing else.
+
+        Args:
+            page_host: Host name the page was requested under (``Host`` header); the page connects to
+                Rasa on that same name, so it is allowed besides ``localhost`` and ``127.0.0.1``.
+        """
         if self.rasa_url:
             parts = urlsplit(self.rasa_url)
             ws = "wss" if parts.scheme == "https" else "ws"
             return f"{parts.scheme}://{parts.netloc} {ws}://{parts.netloc}"
-        hosts = ("localhost", "127.0.0.1")
+        hosts = ["localhost", "127.0.0.1"]
+        if page_host and page_host not in hosts:
+            hosts.append(page_host)
         return " ".join(f"{scheme}://{host}:{self.rasa_port}" for host in hosts for scheme in ("http", "ws"))
 
 
-def _security_headers(config: PageConfig) -> Dict[str, str]:
+def host_name(host_header: str | None) -> str | None:
+    """The host name in a ``Host`` header, or ``None`` if it is missing or not a plain name or address."""
+    if not host_header:
+        return None
+    try:
+        name = urlsplit(f"//{host_header}").hostname
+    except ValueError:
+        return None
+    # Only names and IPv4 addresses go into a header value; anything else (IPv6 too) is left out.
+    return name if name and HOST_NAME.fullmatch(name) else None
+
+
+def _security_headers(config: PageConfig, page_host: str | None = None) -> Dict[str, str]:
     # The CSP makes "loads nothing from the internet" a property the browser enforces, not a promise.
     # The widget injects its CSS at run time, hence 'unsafe-inline' for styles only.
     csp = (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"font-src 'self' data:; connect-src 'self' {config.connect_sources()}; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'none'"
+        f"font-src 'self' data:; connect-src 'self' {config.connect_sources(page_host)}; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return {
         "Content-Security-Policy": csp,
@@ -128,7 +148,7 @@ class PageHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
-        for name, value in _security_headers(self.config).items():
+        for name, value in _security_headers(self.config, host_name(self.headers.get("Host"))).items():
             self.send_header(name, value)
         self.end_headers()
         if include_body:

@@ -167,8 +167,12 @@ class BareAnswerIntent(GraphComponent):
             if text.startswith("/") or not gazetteer.is_bare_entity_answer(text, message.get(ENTITIES, [])):
                 continue
             message.set(INTENT, {"name": self._intent, "confidence": 1.0}, add_to_output=True)
-            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != self._intent]
-            message.set(INTENT_RANKING_KEY, [{"name": self._intent, "confidence": 1.0}, *ranking], add_to_output=True)
+            # The classifier's guesses stay listed but with no weight, so the fallback's
+            # ambiguity check does not see two intents at full confidence.
+            others = [
+                {**r, "confidence": 0.0} for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != self._intent
+            ]
+            message.set(INTENT_RANKING_KEY, [{"name": self._intent, "confidence": 1.0}, *others], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

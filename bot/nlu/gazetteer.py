@@ -102,7 +102,8 @@ def extract(nlp: Language, text: str) -> List[Dict[str, Any]]:
 FILLER_WORDS = frozenset(
     """i im i'm m am we we're were our my in at it its it's is the a an of city town county ca calif
     california live living located address service from near area here there um uh yes yeah ok okay
-    please thanks thank you that's thats with customer part just currently zip code""".split()
+    please thanks thank you that's thats with customer part just currently zip code what about how and
+    instead then if for or""".split()
 )
 
 

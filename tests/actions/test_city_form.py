@@ -64,7 +64,9 @@ async def test_required_slots(role_db, slots, expected):
     assert got == expected
 
 
-@pytest.mark.parametrize("intent,confidence,ends", [("goodbye", 0.95, True), ("deny", 0.9, True), ("goodbye", 0.5, False)])
+@pytest.mark.parametrize(
+    "intent,confidence,ends", [("goodbye", 0.95, True), ("deny", 0.9, True), ("goodbye", 0.5, False)]
+)
 async def test_never_mind_ends_the_question_instead_of_reasking(role_db, intent, confidence, ends):
     from tests.actions.conftest import make_tracker
 

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `make run`: the action server, the Rasa server and the demo web page, until Ctrl-C stops all three.
+#
+# Environment (all optional; docs/channels.md has the details):
+#   RASA_PORT (5005)  ACTION_PORT (5055)  WEB_PORT (8080)  BIND_HOST (127.0.0.1: Rasa and the page)
+#   WEB_ORIGINS       page origins allowed by CORS and socket.io (default http://localhost:WEB_PORT and
+#                     http://127.0.0.1:WEB_PORT)
+#   RASA_AUTH_TOKEN   token for Rasa's HTTP API; if neither it nor RASA_JWT_SECRET is set, a random one is
+#                     generated once into var/rasa_auth_token (mode 600) and reused
+#   RASA_JWT_SECRET   JWT secret for the HTTP API (RASA_JWT_METHOD, default HS256)
+#   SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (+ SLACK_CHANNEL, SLACK_API_URL) enable the Slack channel
+#   SANIC_REQUEST_MAX_SIZE  largest request body in bytes (default 1000000; larger ones get 413)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+RASA=.venv/bin/rasa
+MODEL=${MODEL:-models/assistant.tar.gz}
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+export RASA_PORT=${RASA_PORT:-5005} ACTION_PORT=${ACTION_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}
+BIND_HOST=${BIND_HOST:-127.0.0.1}
+export WEB_ORIGINS=${WEB_ORIGINS:-http://localhost:$WEB_PORT,http://127.0.0.1:$WEB_PORT}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1000000}
+VAR=${BOT_VAR_DIR:-var}
+LOGS=$VAR/logs
+
+[ -f "$MODEL" ] || { echo "error: no model at $MODEL; run \`make train\` (make run does it)" >&2; exit 1; }
+mkdir -p "$LOGS"
+
+# Effective config files: Rasa's own ${VAR} expansion has no defaults and fails on unset variables.
+"$PY" -m bot.endpoints --out "$VAR/endpoints.yml"
+"$PY" -m bot.channels.credentials --out "$VAR/credentials.yml"
+
+# The HTTP API only ever runs with authentication.
+auth_args=()
+if [ -n "${RASA_JWT_SECRET:-}" ]; then
+  auth_args+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
+fi
+token_note="RASA_AUTH_TOKEN"
+if [ -z "${RASA_AUTH_TOKEN:-}" ] && [ -z "${RASA_JWT_SECRET:-}" ]; then
+  if [ ! -s "$VAR/rasa_auth_token" ]; then
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$VAR/rasa_auth_token")
+  fi
+  RASA_AUTH_TOKEN=$(cat "$VAR/rasa_auth_token")
+  token_note="$VAR/rasa_auth_token"
+fi
+if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
+  auth_args+=(--auth-token "$RASA_AUTH_TOKEN")
+else
+  token_note="a JWT signed with RASA_JWT_SECRET"
+fi
+IFS=, read -r -a origins <<< "$WEB_ORIGINS"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "stopped"
+}
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
+
+"$RASA" run actions --actions actions --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
+pids+=($!)
+"$RASA" run --model "$MODEL" --interface "$BIND_HOST" --port "$RASA_PORT" \
+  --endpoints "$VAR/endpoints.yml" --credentials "$VAR/credentials.yml" \
+  --enable-api "${auth_args[@]}" --cors "${origins[@]}" > "$LOGS/rasa.log" 2>&1 &
+pids+=($!)
+"$PY" -m bot.channels.webpage --host "$BIND_HOST" --port "$WEB_PORT" --rasa-port "$RASA_PORT" \
+  > "$LOGS/webpage.log" 2>&1 &
+pids+=($!)
+
+echo "starting: action server :$ACTION_PORT, Rasa :$RASA_PORT, page :$WEB_PORT (logs in $LOGS/)..."
+rasa_host=$BIND_HOST
+[ "$rasa_host" = "0.0.0.0" ] && rasa_host=127.0.0.1
+if ! "$PY" -c 'import sys; from bot.servers import wait_http; wait_http(sys.argv[1], timeout=600)' \
+    "http://$rasa_host:$RASA_PORT/"; then
+  echo "error: Rasa did not start; see $LOGS/rasa.log" >&2
+  exit 1
+fi
+slack=$(grep -q 'bot.channels.slack.SlackInput' "$VAR/credentials.yml" && echo "on (/webhooks/slack/webhook)" || echo off)
+cat <<MSG
+
+  Demo page:   http://localhost:$WEB_PORT/
+  Rasa:        http://localhost:$RASA_PORT/  (REST: /webhooks/rest/webhook, socket.io: /socket.io/)
+  HTTP API:    needs the token in $token_note (?token=...)
+  Slack:       $slack
+
+Press Ctrl-C to stop.
+MSG
+# Stop everything as soon as any of the three exits.
+wait -n "${pids[@]}"
+echo "error: a server exited; see $LOGS/" >&2
+exit 1

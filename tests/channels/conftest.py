@@ -1,0 +1,57 @@
+"""One real assistant for the channel tests, started the way ``scripts/run.sh`` starts it.
+
+The stack gets the effective credentials written by :mod:`bot.channels.credentials` (REST, socket.io
+limited to the page origins, Slack pointed at a local stand-in for Slack's Web API), ``--cors`` for
+the page origins and a 1 MB request limit. The demo page is served for it on a free port.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+from channels_support import MAX_REQUEST_BYTES, MODEL, SLACK_SECRET, SLACK_TOKEN, ChannelStack, SlackApiStandIn
+
+from bot.channels.credentials import write_credentials
+from bot.channels.webpage import PageConfig, serving
+from bot.servers import free_port, running_stack
+
+
+@pytest.fixture(scope="session")
+def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChannelStack]:
+    """Rasa + action server with this project's channel setup, the demo page and a Slack stand-in."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first (make test does it)")
+    work = Path(tmp_path_factory.mktemp("channels"))
+    page_port = free_port()
+    origins = [f"http://127.0.0.1:{page_port}", f"http://localhost:{page_port}"]
+    with SlackApiStandIn() as slack:
+        env = {
+            "WEB_ORIGINS": ",".join(origins),
+            "SLACK_BOT_TOKEN": SLACK_TOKEN,
+            "SLACK_SIGNING_SECRET": SLACK_SECRET,
+            "SLACK_API_URL": slack.url,
+            "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
+        }
+        credentials = work / "credentials.yml"
+        assert write_credentials(credentials, env) == []
+        with running_stack(work / "logs", MODEL, extra_env={**env, "BOT_CREDENTIALS": str(credentials)},
+                           rasa_args=["--cors", *origins]) as stack:
+            rasa_port = int(stack.url.rsplit(":", 1)[1])
+            with serving("127.0.0.1", page_port, PageConfig(rasa_port=rasa_port)) as page_url:
+                yield ChannelStack(stack=stack, page_url=page_url, origins=origins, slack=slack)
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for Slack ids and conversation ids."""
+    return uuid.uuid4().hex[:10].upper()

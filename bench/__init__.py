@@ -1,0 +1,1 @@
+"""Benchmarks of the assistant (``python -m bench``); not part of ``make test``."""

@@ -137,6 +137,11 @@ class GuardedRestInput(InputChannel):
         self.max_chars = int(_env_number("BOT_MAX_MESSAGE_CHARS", 2000, 1))
         self.max_inflight = int(_env_number("BOT_MAX_INFLIGHT_PER_SENDER", 3, 1))
         self._inflight: Counter = Counter()
+        # One turn at a time per conversation in this process. Rasa's Redis lock store is not atomic
+        # across concurrent requests (two turns could both read the tracker and one save be lost),
+        # so the channel serialises a conversation's turns itself; the lock store still covers
+        # turns arriving at different replicas.
+        self._turn_locks: Dict[str, asyncio.Lock] = {}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes: ``GET /`` (health) and ``POST /webhook``."""
@@ -158,13 +163,16 @@ class GuardedRestInput(InputChannel):
                     {"error": "too many messages at once for this conversation"}, status=429,
                     headers={"Retry-After": "1"},
                 )
+            lock = self._turn_locks.setdefault(sender, asyncio.Lock())
             self._inflight[sender] += 1
             try:
-                messages = await self._run_turn(on_new_message, sender, text, metadata)
+                async with lock:
+                    messages = await self._run_turn(on_new_message, sender, text, metadata)
             finally:
                 self._inflight[sender] -= 1
                 if self._inflight[sender] <= 0:
                     del self._inflight[sender]
+                    self._turn_locks.pop(sender, None)
             if not messages:
                 messages = [{"recipient_id": sender, "text": self._service_trouble(request)}]
             return response.json(messages)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Dict, Iterable, List, Tuple
 
 from bot.repository import PartyInfo, PlaceInfo, RoleTable, ServicePeriod, role_table
-from bot.text import MAX_INPUT_CHARS, normalize
+from bot.text import MAX_INPUT_CHARS, fold_accents, normalize
 
 FUZZY_ACCEPT = 0.84  # "santa monca", "fullertn", "cañada flintridge" pass; "santa ana"/"santa paula" stay apart
 FUZZY_ACCEPT_SHORT = 0.9  # names under 8 letters: "venture" must not become Ventura, "downed" not Downey
@@ -50,9 +49,7 @@ class PlaceMatch:
 
 
 def _tokens(text: str) -> List[str]:
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _TOKEN.findall(ascii_only)
+    return _TOKEN.findall(fold_accents(text))
 
 
 def _ngrams(tokens: List[str]) -> Iterable[Tuple[str, str, bool]]:

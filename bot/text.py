@@ -9,11 +9,20 @@ MAX_INPUT_CHARS = 200  # a place name is short; longer text is scanned, never st
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+def fold_accents(text: str) -> str:
+    """Compatibility-decompose and drop combining marks: "Cañada" -> "Canada", "ﬁ" -> "fi"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def strip_accents_keep_offsets(text: str) -> str:
+    """Drop combining marks only where that keeps every character offset (for entity spans)."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    return stripped if len(stripped) == len(text) else text
+
+
 def normalize(text: str) -> str:
     """Casefold, strip accents and punctuation, collapse whitespace.
 
     "La Cañada-Flintridge" -> "la canada flintridge".
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", ascii_only.casefold()).strip()
+    return _NON_WORD.sub(" ", fold_accents(text).casefold()).strip()

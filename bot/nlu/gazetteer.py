@@ -7,22 +7,16 @@ more), only where a near miss is unlikely to be an everyday word.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, Dict, Iterable, List, Tuple
 
 from spacy.language import Language
 
 from bot.repository import RoleTable
+from bot.text import strip_accents_keep_offsets as strip_accents
 
 CITY = "city"
 CCA = "cca"
 Pattern = Dict[str, Any]
-
-
-def strip_accents(text: str) -> str:
-    """Drop combining marks ("Cañada" -> "Canada") keeping offsets when the length allows it."""
-    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    return stripped if len(stripped) == len(text) else text
 
 
 def blank_nlp() -> Language:

@@ -38,12 +38,11 @@ shell: train
 web: install
 	scripts/web_install.sh
 
-test: train browser web
+test: train browser web lint
 	scripts/test.sh
 
 eval: train
-	$(PY) -m bot eval ../shared/eval/dev_cases.yml --out results/eval_dev.json
-	$(PY) -m bot eval data/eval/own_cases.yml --out results/eval_own.json
+	$(PY) -m tooling.evaluation ../shared/eval/dev_cases.yml eval/own_cases.yml --out-dir results
 
 nlu-report: install
 	scripts/nlu_report.sh
@@ -52,8 +51,9 @@ bench: train
 	$(PY) -m bench
 
 lint: install
-	$(VENV)/bin/ruff check bot actions tests bench
-	$(VENV)/bin/mypy bot actions
+	$(VENV)/bin/ruff check bot actions tests bench tooling
+	$(VENV)/bin/ruff format --check bot actions tests bench tooling
+	$(VENV)/bin/mypy bot actions tooling bench tests
 
 lock: install
 	$(PY) -m pip freeze --exclude-editable > requirements/lock.txt

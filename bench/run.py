@@ -2,7 +2,7 @@
 
 1. The baseline: ``rasa init --no-prompt`` in a temp dir (scaffold + training, cold cache).
 2. Our stack (action server + one Rasa server, the project's credentials.yml, endpoints rendered by
-   ``bot.endpoints``) and the baseline's Rasa server, started one after the other: model load time and RSS.
+   ``bot.deploy.endpoints``) and the baseline's Rasa server, started one after the other: model load time and RSS.
 3. Conversations through the REST channel of each, sequentially and ``--concurrency`` at a time, in
    ``--rounds`` alternating rounds, so a machine that gets busier or quieter during the run affects both
    alike. Our conversation is routed (city question, CCA answer, SCE answer; every turn calls the action
@@ -35,11 +35,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.measure import ErrorCheck, LoadResult, replied, routed_reply, run_load
-from bot.config import PROJECT_ROOT
-from bot.servers import VENV_BIN, Server, base_env, free_port, running_stack, spawn_rasa, stack_env
+from bot.config import MODEL_PATH, PROJECT_ROOT
+from tooling.servers import VENV_BIN, Server, base_env, free_port, running_stack, spawn_rasa, stack_env
 
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
-MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+MODEL = MODEL_PATH
 # One routed conversation: the city question (form), the CCA answer (validation, routing, inquiry insert),
 # then an SCE answer. Every turn calls the action server and the role table.
 ROUTED_TURNS = ["where does my electricity come from", "Irvine", "my power is out"]

@@ -1,4 +1,4 @@
-"""``python -m bot``: manage the role table, route an inquiry, list places, run the evaluation."""
+"""``python -m bot``: manage the role table, route an inquiry, list places."""
 
 from __future__ import annotations
 
@@ -108,12 +108,6 @@ def _cmd_places(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import main as eval_main
-
-    return eval_main(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,11 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     places_parser = sub.add_parser("places", help="places and who supplies their generation today")
     places_parser.add_argument("--cca")
     places_parser.set_defaults(func=_cmd_places)
-    eval_parser = sub.add_parser("eval", help="run routing cases through the running assistant")
-    eval_parser.add_argument("cases")
-    eval_parser.add_argument("--out")
-    eval_parser.add_argument("--url", default=None, help="Rasa server URL (default: start servers)")
-    eval_parser.set_defaults(func=_cmd_eval)
     return parser
 
 

@@ -57,10 +57,6 @@ def session_factory(url: str | None = None) -> sessionmaker:
     return _factory
 
 
-def new_session(url: str | None = None) -> Session:
-    return session_factory(url)()
-
-
 def reset() -> None:
     """Dispose of the engine (tests switch databases; forks must not share sockets)."""
     global _engine, _factory, _engine_url

@@ -52,8 +52,3 @@ def inquiries_for(conversation_id: str, url: str | None = None) -> List[Inquiry]
         return list(
             session.scalars(select(Inquiry).where(Inquiry.conversation_id == conversation_id).order_by(Inquiry.id))
         )
-
-
-def count_inquiries(url: str | None = None) -> int:
-    with db.session_factory(url).begin() as session:
-        return int(session.scalar(select(func.count()).select_from(Inquiry)) or 0)

@@ -108,9 +108,6 @@ class PlaceService(Base):
     place = relationship("Place", back_populates="services")
     party = relationship("Party")
 
-    def covers(self, on: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on < self.valid_to)
-
 
 class Responsibility(Base):
     """Topic x customer kind -> responsible party kind, with the reason and its source."""

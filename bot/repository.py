@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from bot import db
+from bot.config import env_number
 from bot.models import Party, Place, Responsibility
 
 logger = logging.getLogger(__name__)
@@ -202,10 +203,7 @@ _cached: Tuple[float, str | None, RoleTable] | None = None
 
 
 def _ttl() -> float:
-    try:
-        return float(os.environ.get("BOT_ROLE_TABLE_TTL", "300"))
-    except ValueError:
-        return 300.0
+    return env_number("BOT_ROLE_TABLE_TTL", 300.0, minimum=0.0)
 
 
 def role_table(url: str | None = None) -> RoleTable:

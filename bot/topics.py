@@ -1,4 +1,4 @@
-"""The inquiry topics the assistant routes, shared by NLU, actions and the evaluation."""
+"""The inquiry topics the assistant routes, shared by NLU, actions, the role table and the evaluation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from enum import Enum
 
 
 class Topic(str, Enum):
+    """What a question is about; the value is the NLU intent and the ``inquiry_topic`` slot."""
+
     BILLING = "billing"
     OUTAGE = "outage"
     GENERATION = "generation"
@@ -23,6 +25,32 @@ class Topic(str, Enum):
             names = ", ".join(t.value for t in cls)
             raise ValueError(f"unknown topic {str(value)[:40]!r}; choose one of: {names}") from None
 
+
+class Subtopic(str, Enum):
+    """A narrower question inside a topic whose answer (party or wording) differs from the topic's.
+
+    The ``inquiry_topic`` slot keeps the parent :class:`Topic` (the evaluation contract); the role
+    table may hold responsibilities for a subtopic, which then win over the parent topic's.
+    """
+
+    ASSISTANCE_PROGRAMS = "assistance_programs"  # CARE, FERA, Medical Baseline, payment arrangements
+    NET_METERING = "net_metering"  # rooftop solar and batteries: credits, interconnection
+    RATE_APPROVAL = "rate_approval"  # who approves SCE's rates: the CPUC
+    COMPLAINT = "complaint"  # the party first, then the CPUC's Consumer Affairs Branch
+    HAZARD = "hazard"  # downed or sparking wires: safety first, then SCE's outage line
+
+    @property
+    def parent(self) -> Topic:
+        return _PARENT[self]
+
+
+_PARENT = {
+    Subtopic.ASSISTANCE_PROGRAMS: Topic.BILLING,
+    Subtopic.NET_METERING: Topic.BILLING,
+    Subtopic.RATE_APPROVAL: Topic.BILLING,
+    Subtopic.COMPLAINT: Topic.BILLING,
+    Subtopic.HAZARD: Topic.OUTAGE,
+}
 
 TOPIC_NAMES = tuple(t.value for t in Topic)
 OUT_OF_SCOPE = "out_of_scope"

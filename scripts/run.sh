@@ -29,8 +29,8 @@ LOGS=$VAR/logs
 mkdir -p "$LOGS"
 
 # Effective config files: Rasa's own ${VAR} expansion has no defaults and fails on unset variables.
-"$PY" -m bot.endpoints --out "$VAR/endpoints.yml"
-"$PY" -m bot.channels.credentials --out "$VAR/credentials.yml"
+"$PY" -m bot.deploy.endpoints --out "$VAR/endpoints.yml"
+"$PY" -m bot.deploy.credentials --out "$VAR/credentials.yml"
 
 # The HTTP API only ever runs with authentication.
 auth_args=()
@@ -70,14 +70,14 @@ pids+=($!)
   --endpoints "$VAR/endpoints.yml" --credentials "$VAR/credentials.yml" \
   --enable-api "${auth_args[@]}" --cors "${origins[@]}" > "$LOGS/rasa.log" 2>&1 &
 pids+=($!)
-"$PY" -m bot.channels.webpage --host "$BIND_HOST" --port "$WEB_PORT" --rasa-port "$RASA_PORT" \
+"$PY" -m bot.deploy.webpage --host "$BIND_HOST" --port "$WEB_PORT" --rasa-port "$RASA_PORT" \
   > "$LOGS/webpage.log" 2>&1 &
 pids+=($!)
 
 echo "starting: action server :$ACTION_PORT, Rasa :$RASA_PORT, page :$WEB_PORT (logs in $LOGS/)..."
 rasa_host=$BIND_HOST
 [ "$rasa_host" = "0.0.0.0" ] && rasa_host=127.0.0.1
-if ! "$PY" -c 'import sys; from bot.servers import wait_http; wait_http(sys.argv[1], timeout=600)' \
+if ! "$PY" -c 'import sys; from tooling.servers import wait_http; wait_http(sys.argv[1], timeout=600)' \
     "http://$rasa_host:$RASA_PORT/"; then
   echo "error: Rasa did not start; see $LOGS/rasa.log" >&2
   exit 1

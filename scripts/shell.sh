@@ -11,5 +11,5 @@ actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$ACTION_PORT/health" >/dev/null && break; sleep 0.5; done
 # The effective endpoints (tracker store, lock store) come from the environment, as for `make run`.
-python -m bot.endpoints --out var/endpoints-shell.yml
+python -m bot.deploy.endpoints --out var/endpoints-shell.yml
 rasa shell --model models/assistant.tar.gz --endpoints var/endpoints-shell.yml "$@"

@@ -26,18 +26,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if sys.path[:1] != [str(PROJECT_ROOT)]:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from bot.config import in_ci, sqlalchemy_url  # noqa: E402  (after the sys.path fix above)
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return in_ci()
 
 
 def _admin_url() -> str:
-    url = os.environ.get("POSTGRES_URL", "").strip() or DEFAULT_POSTGRES_URL
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    return url
+    return sqlalchemy_url(os.environ.get("POSTGRES_URL", "").strip() or DEFAULT_POSTGRES_URL)
 
 
 @pytest.fixture

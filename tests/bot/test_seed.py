@@ -1,4 +1,4 @@
-"""Seeding the role table from data/seed, checked against the compiled facts (roster.yml)."""
+"""Seeding the role table from seed, checked against the compiled facts (roster.yml)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def _ids(url: str) -> Dict[str, Dict[str, int]]:
 
 
 def _seed_copy(tmp_path: Path, edit) -> Path:
-    """A copy of data/seed with role_table.yml passed through ``edit(dict) -> dict | str``."""
+    """A copy of seed with role_table.yml passed through ``edit(dict) -> dict | str``."""
     target = tmp_path / "seed"
     shutil.copytree(config.SEED_DIR, target)
     edited = edit(_load(target / "role_table.yml"))

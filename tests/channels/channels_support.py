@@ -16,10 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List
 from urllib.parse import parse_qs
 
-from bot.config import PROJECT_ROOT
-from bot.servers import Stack
+from bot.config import MODEL_PATH, PROJECT_ROOT
+from tooling.servers import Stack
 
-MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+MODEL = MODEL_PATH
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SLACK_TOKEN = "xoxb-test-token"
 SLACK_SECRET = "test-signing-secret"

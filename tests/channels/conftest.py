@@ -1,6 +1,6 @@
 """One real assistant for the channel tests, started the way ``scripts/run.sh`` starts it.
 
-The stack gets the effective credentials written by :mod:`bot.channels.credentials` (REST, socket.io
+The stack gets the effective credentials written by :mod:`bot.deploy.credentials` (REST, socket.io
 limited to the page origins, Slack pointed at a local stand-in for Slack's Web API), ``--cors`` for
 the page origins and a 1 MB request limit. The demo page is served for it on a free port.
 """
@@ -15,9 +15,9 @@ import pytest
 import requests
 from channels_support import MAX_REQUEST_BYTES, MODEL, SLACK_SECRET, SLACK_TOKEN, ChannelStack, SlackApiStandIn
 
-from bot.channels.credentials import write_credentials
-from bot.channels.webpage import PageConfig, serving
-from bot.servers import free_port, running_stack
+from bot.deploy.credentials import write_credentials
+from bot.deploy.webpage import PageConfig, serving
+from tooling.servers import free_port, running_stack
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import socketio
 import websockets
 from channels_support import MAX_REQUEST_BYTES, ChannelStack
 
-from bot.rest_client import RasaClient
+from tooling.rest_client import RasaClient
 
 pytestmark = [pytest.mark.servers]
 

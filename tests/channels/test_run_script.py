@@ -19,7 +19,7 @@ import requests
 from channels_support import MODEL
 
 from bot.config import PROJECT_ROOT
-from bot.servers import free_port
+from tooling.servers import free_port
 
 pytestmark = [pytest.mark.servers]
 

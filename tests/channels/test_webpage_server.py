@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from bot.channels.webpage import PageConfig, serving
+from bot.deploy.webpage import PageConfig, serving
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from typing import Iterator
 
 import pytest
 
-from bot.config import PROJECT_ROOT
-from bot.rest_client import RasaClient
-from bot.servers import Stack, running_stack
+from bot.config import MODEL_PATH, PROJECT_ROOT
+from tooling.rest_client import RasaClient
+from tooling.servers import Stack, running_stack
 
-MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+MODEL = MODEL_PATH
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.inquiries import inquiries_for
-from bot.rest_client import RasaClient
+from tooling.rest_client import RasaClient
 
 pytestmark = pytest.mark.servers
 

@@ -2,7 +2,7 @@
 
 Two Rasa servers and one action server share a PostgreSQL tracker store and a Redis lock store, with
 the role table (and the inquiry log) in PostgreSQL too, and the hardened REST channel
-(``bot.channels_rest.GuardedRestInput``). Each run uses freshly created, uniquely named databases and
+(``bot.channels.rest.GuardedRestInput``). Each run uses freshly created, uniquely named databases and
 its own Redis key prefix, all removed afterwards. Without a reachable PostgreSQL or Redis the tests
 are skipped with the reason, unless ``CI`` is set: then they fail.
 """
@@ -23,17 +23,14 @@ from rasa.core.lock_store import RedisLockStore
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from bot import endpoints
-from bot.config import PROJECT_ROOT
-from bot.rest_client import RasaClient
-from bot.servers import Stack, running_stack
+from bot.deploy import endpoints
+from bot.config import MODEL_PATH, PROJECT_ROOT
+from bot.config import in_ci
+from tooling.rest_client import RasaClient
+from tooling.servers import Stack, running_stack
 
-MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+MODEL = MODEL_PATH
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +105,7 @@ def stack(stores: Stores, model: Path, tmp_path_factory: pytest.TempPathFactory)
     """Two Rasa servers and one action server on the shared stores, with the hardened REST channel."""
     log_dir = Path(tmp_path_factory.mktemp("production-stack"))
     credentials = log_dir / "credentials.yml"
-    credentials.write_text("bot.channels_rest.GuardedRestInput:\n", encoding="utf-8")
+    credentials.write_text("bot.channels.rest.GuardedRestInput:\n", encoding="utf-8")
     env = {
         **stores.env(),
         "BOT_CREDENTIALS": str(credentials),

@@ -10,8 +10,8 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.rest_client import RasaClient
-from bot.servers import Server
+from tooling.rest_client import RasaClient
+from tooling.servers import Server
 
 SCE_GENERAL_PHONE = "1-800-655-4555"
 APOLOGY = "Sorry, I can't look that up right now"  # start of utter_service_trouble
@@ -35,16 +35,6 @@ def user_texts(tracker: Dict[str, Any]) -> List[str]:
 
 def bot_texts(tracker: Dict[str, Any]) -> List[str]:
     return [e.get("text") or "" for e in tracker["events"] if e["event"] == "bot"]
-
-
-def full_tracker(client: RasaClient, sender: str) -> Dict[str, Any]:
-    """All events of a conversation, across sessions."""
-    response = client.session.get(
-        f"{client.url}/conversations/{sender}/tracker",
-        params={"token": client.token, "include_events": "ALL"}, timeout=client.timeout,
-    )
-    response.raise_for_status()
-    return dict(response.json())
 
 
 def reply_text(messages: List[Dict[str, Any]]) -> str:

@@ -17,7 +17,7 @@ import requests
 from prodkit import APOLOGY, inquiry_rows, post_raw, reply_text, user_texts
 from sqlalchemy import text
 
-from bot.rest_client import RasaClient
+from tooling.rest_client import RasaClient
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 

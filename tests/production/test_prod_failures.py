@@ -15,7 +15,7 @@ import pytest
 from prodkit import APOLOGY, SCE_GENERAL_PHONE, HangingServer, action_port, bot_texts, reply_text, user_texts
 from sqlalchemy import text
 
-from bot.servers import Server, Stack, free_port, start_actions
+from tooling.servers import Server, Stack, free_port, start_actions
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 import pytest
 from prodkit import TURN_TIMEOUT, inquiry_rows, reply_text, user_texts
 
-from bot.rest_client import RasaClient
+from tooling.rest_client import RasaClient
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 

@@ -1,6 +1,6 @@
 """Start and stop the real Rasa and action servers as subprocesses (eval, tests, benchmarks).
 
-Rasa servers read an endpoints file rendered by :mod:`bot.endpoints` from the stack's environment,
+Rasa servers read an endpoints file rendered by :mod:`bot.deploy.endpoints` from the stack's environment,
 so ``TRACKER_DB_URL`` / ``REDIS_URL`` in ``extra_env`` give every instance the same PostgreSQL tracker
 store and Redis lock store; without them each stack gets its own SQLite tracker file in ``log_dir``.
 ``BOT_ENDPOINTS`` (a path) bypasses the rendering.
@@ -21,8 +21,8 @@ from typing import Dict, Iterator, List
 
 import requests
 
-from bot import endpoints
-from bot.config import PROJECT_ROOT
+from bot.deploy import endpoints
+from bot.config import MODEL_PATH, PROJECT_ROOT
 
 VENV_BIN = Path(sys.executable).parent
 RASA_START_TIMEOUT = 300.0  # loading the model takes a minute or more on two busy cores
@@ -223,7 +223,7 @@ def stack_env(
 @contextmanager
 def running_stack(
     log_dir: Path,
-    model: Path = PROJECT_ROOT / "models" / "assistant.tar.gz",
+    model: Path = MODEL_PATH,
     rasa_instances: int = 1,
     extra_env: Dict[str, str] | None = None,
     rasa_args: List[str] | None = None,

@@ -13,7 +13,7 @@ from typing import Dict
 import pytest
 from rasa.core.utils import AvailableEndpoints
 
-from bot import endpoints
+from bot.deploy import endpoints
 from bot.config import PROJECT_ROOT
 
 
@@ -31,18 +31,15 @@ def test_nothing_set_gives_sqlite_tracker_store_and_in_memory_locks(tmp_path):
     assert (tmp_path / "var").is_dir()  # SQLite does not create the directory itself
 
 
-def test_template_documents_the_default(tmp_path, monkeypatch):
-    monkeypatch.setenv("ACTION_ENDPOINT_URL", endpoints.DEFAULT_ACTION_ENDPOINT_URL)
-    template = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
+def test_plain_rasa_endpoints_need_no_environment(tmp_path, monkeypatch):
+    """`rasa shell`/`rasa run` in the root read endpoints.yml as is: a literal action URL, no ${VAR}."""
+    monkeypatch.delenv("ACTION_ENDPOINT_URL", raising=False)
+    plain = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
     rendered = read_back(tmp_path, {})
-    assert template.action is not None and rendered.action is not None
-    assert template.action.url == rendered.action.url
-    assert template.tracker_store is not None and rendered.tracker_store is not None
-    assert template.tracker_store.type == rendered.tracker_store.type
-    template_kwargs = dict(template.tracker_store.kwargs)
-    template_kwargs["db"] = str(tmp_path / "var" / Path(template_kwargs["db"]).relative_to("var"))
-    assert template_kwargs == rendered.tracker_store.kwargs
-    assert template.lock_store is None and rendered.lock_store is None
+    assert plain.action is not None and rendered.action is not None
+    assert plain.action.url == rendered.action.url == endpoints.DEFAULT_ACTION_ENDPOINT_URL
+    assert plain.tracker_store is None  # Rasa's in-memory store; the rendered file adds SQL
+    assert plain.lock_store is None and rendered.lock_store is None
 
 
 def test_postgres_url_becomes_rasa_keys_and_a_password_is_taken_literally(tmp_path):
@@ -115,7 +112,7 @@ def test_bad_settings_are_rejected_with_the_reason(env, message):
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB_URL", "REDIS_URL", "ACTION_ENDPOINT_URL")}
     return subprocess.run(
-        [sys.executable, "-m", "bot.endpoints", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "bot.deploy.endpoints", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
         env={**clean, "BOT_VAR_DIR": str(tmp_path / "var"), **env}, timeout=60,
     )
 

@@ -4,7 +4,7 @@ Rasa expands ``${VARS}`` in ``endpoints.yml`` but has no defaults and fails on u
 store's settings (dialect, host, port, database, user, password) are separate keys there. So the file
 Rasa reads is rendered from a few URL-style variables instead::
 
-    python -m bot.endpoints --out var/endpoints.yml   # or: python -m bot.endpoints > var/endpoints.yml
+    python -m bot.deploy.endpoints --out var/endpoints.yml   # or: python -m bot.deploy.endpoints > var/endpoints.yml
 
 With nothing set the result is the documented default, ``endpoints.yml``: a SQLite tracker store in
 ``var/`` and Rasa's in-memory lock store (one Rasa process only). Variables:
@@ -35,7 +35,7 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.config import VAR_DIR
+from bot.config import VAR_DIR, sqlalchemy_url
 
 DEFAULT_ACTION_ENDPOINT_URL = "http://127.0.0.1:5055/webhook"
 DEFAULT_TRACKER_DB = "tracker.db"  # under BOT_VAR_DIR (default var/)
@@ -82,8 +82,7 @@ def tracker_store(env: Mapping[str, str], var_dir: Path = VAR_DIR) -> Dict[str, 
     raw = _get(env, "TRACKER_DB_URL")
     if raw is None:
         return {"type": "SQL", "dialect": "sqlite", "db": str(Path(var_dir).resolve() / DEFAULT_TRACKER_DB)}
-    if raw.startswith("postgres://"):  # Heroku-style alias that SQLAlchemy 1.4 rejects
-        raw = "postgresql://" + raw[len("postgres://") :]
+    raw = sqlalchemy_url(raw)
     try:
         url = make_url(raw)
     except ArgumentError as exc:
@@ -190,7 +189,7 @@ def render(env: Mapping[str, str] | None = None, var_dir: Path = VAR_DIR) -> str
     Returns:
         YAML for ``rasa run --endpoints``.
     """
-    header = "# Rendered by `python -m bot.endpoints` from the environment; do not edit (see endpoints.yml).\n"
+    header = "# Rendered by `python -m bot.deploy.endpoints` from the environment; do not edit (see endpoints.yml).\n"
     return header + yaml.dump(endpoints_config(env, var_dir), Dumper=_QuotingDumper, sort_keys=False)
 
 
@@ -216,7 +215,7 @@ def write(path: Path, env: Mapping[str, str] | None = None, var_dir: Path = VAR_
 
 def main(argv: list | None = None) -> int:
     """CLI: print the rendered file, or write it with ``--out``."""
-    parser = argparse.ArgumentParser(prog="python -m bot.endpoints", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.deploy.endpoints", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write here (mode 0600) instead of printing")
     args = parser.parse_args(argv)
     try:

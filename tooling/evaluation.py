@@ -18,7 +18,7 @@ from typing import Any, Dict, List
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.rest_client import RasaClient
+from tooling.rest_client import RasaClient
 
 TOPIC_SLOT, PARTY_SLOT, CCA_SLOT = "inquiry_topic", "responsible_party", "cca"
 
@@ -167,7 +167,7 @@ def main(args: argparse.Namespace) -> int:
 
         report = evaluate(RasaClient(args.url, os.environ.get("RASA_AUTH_TOKEN")), cases)
     else:
-        from bot.servers import running_stack
+        from tooling.servers import running_stack
 
         with running_stack(PROJECT_ROOT / "var" / "eval-logs") as stack:
             report = evaluate(RasaClient(stack.url, stack.token), cases)

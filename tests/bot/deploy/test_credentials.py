@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rasa.shared.utils.io import read_config_file
 
-from bot.channels.credentials import SLACK_CHANNEL, write_credentials
+from bot.deploy.credentials import SLACK_CHANNEL, write_credentials
 from bot.channels.slack import SeenKeys
 from bot.channels.socketio import SocketIOInput, parse_origins
 
@@ -18,7 +18,7 @@ def test_without_slack_variables_there_is_no_slack_channel(tmp_path: Path) -> No
     out = tmp_path / "credentials.yml"
     assert write_credentials(out, {}) == []
     credentials = read_config_file(out)
-    assert set(credentials) == {"bot.channels_rest.GuardedRestInput", SOCKETIO}
+    assert set(credentials) == {"bot.channels.rest.GuardedRestInput", SOCKETIO}
     assert credentials[SOCKETIO]["session_persistence"] is True
     assert "cors_allowed_origins" not in credentials[SOCKETIO]
 

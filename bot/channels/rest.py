@@ -17,7 +17,7 @@ gets no reply at all. This channel keeps the same URL and payload (``POST /webho
 
 Use it in credentials.yml instead of ``rest:``::
 
-    bot.channels_rest.GuardedRestInput:
+    bot.channels.rest.GuardedRestInput:
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ widget bundle installed by ``npm ci`` under ``web/node_modules`` and a generated
 tells the page where Rasa's socket.io channel is, so every port stays configurable. Nothing else is
 reachable (no directory listings, no ``package.json``, no other ``node_modules`` file).
 
-Run with ``python -m bot.channels.webpage`` (``--help`` for the options).
+Run with ``python -m bot.deploy.webpage`` (``--help`` for the options).
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list | None = None) -> int:
     """Command line entry point: serve until SIGINT/SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.webpage", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.deploy.webpage", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"), help="interface (env WEB_HOST)")
     parser.add_argument("--port", type=int, default=_env_int("WEB_PORT", 8080), help="port (env WEB_PORT)")
     parser.add_argument("--rasa-port", type=int, default=_env_int("RASA_PORT", 5005), help="env RASA_PORT")

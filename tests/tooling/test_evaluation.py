@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import Case, Outcome, load_cases, score
+from tooling.evaluation import Case, Outcome, load_cases, score
 
 
 def outcome(case, topic, party, cca=None):

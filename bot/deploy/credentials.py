@@ -8,7 +8,7 @@ sit in ``credentials.yml`` for everyone. This module copies the base file and
   are both set, referring to them as ``${VAR}`` so no secret is written to disk (Rasa reads them
   from its environment at start-up). ``SLACK_CHANNEL`` and ``SLACK_API_URL`` are optional.
 
-Usage: ``python -m bot.channels.credentials --out var/credentials.yml``.
+Usage: ``python -m bot.deploy.credentials --out var/credentials.yml``.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def write_credentials(out: Path, env: Mapping[str, str], base: Path = PROJECT_RO
     loaded = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
     credentials, warnings = effective_credentials(loaded, env)
     out.parent.mkdir(parents=True, exist_ok=True)
-    header = f"# Generated from {base.name} by `python -m bot.channels.credentials`; edit that file instead.\n"
+    header = f"# Generated from {base.name} by `python -m bot.deploy.credentials`; edit that file instead.\n"
     # Plain (unquoted) scalars: Rasa only expands ${VAR} in those.
     out.write_text(header + yaml.safe_dump(credentials, sort_keys=False, default_flow_style=False), encoding="utf-8")
     return warnings
@@ -91,7 +91,7 @@ def main(argv: List[str] | None = None) -> int:
     """Command line entry point."""
     import os
 
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.credentials", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.deploy.credentials", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "var" / "credentials.yml")
     parser.add_argument("--base", type=Path, default=PROJECT_ROOT / "credentials.yml")
     args = parser.parse_args(argv)

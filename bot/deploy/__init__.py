@@ -1,0 +1,1 @@
+"""Deployment configuration renderers (endpoints, credentials) and the demo page server."""

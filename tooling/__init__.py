@@ -1,0 +1,1 @@
+"""Development tooling beside bench/: server launcher, REST client, routing evaluation. Not imported at runtime."""

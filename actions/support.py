@@ -9,8 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import BackendUnavailable, call_bounded
-from bot.replies import HELP_TOPICS, contact_line
+from actions.routing import question_of, route_and_answer
+from bot.replies import contact_line
 from bot.repository import PartyInfo, role_table
+from bot.slots import Slot
 from bot.topics import OUT_OF_SCOPE, Topic
 
 
@@ -21,19 +23,16 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        opener = (
-            "Sorry, I didn't quite understand that."
-            if intent == "nlu_fallback"
-            else "That's outside what I can help with."
-        )
-        dispatcher.utter_message(
-            text=f"{opener} I route electricity questions in Southern California Edison's territory: {HELP_TOPICS}."
-        )
+        _, _, follow_up = question_of(tracker)
+        if follow_up is not None:
+            # "wat do i do" after an outage is a follow-up, not small talk.
+            return await route_and_answer(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_out_of_scope")
         return [
-            SlotSet("inquiry_topic", OUT_OF_SCOPE),
-            SlotSet("responsible_party", None),
-            SlotSet("needs_city", False),
+            SlotSet(Slot.TOPIC, OUT_OF_SCOPE),
+            SlotSet(Slot.PARTY, None),
+            SlotSet(Slot.NEEDS_CITY, False),
+            SlotSet(Slot.CLARIFYING, False),
         ]
 
 

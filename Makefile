@@ -1,5 +1,10 @@
-# Two commands for users: `make run` and `make test`. Everything else is a step they call.
+# Two commands for users: `make run` and `make test`. Everything else is a step they call,
+# and each is a thin convenience over a plain command (`rasa train`, `rasa shell`, `pytest`, ...).
 SHELL := /bin/bash
+# Third-party deprecation noise (TensorFlow, spaCy's click, SQLAlchemy 2.0 notices) hides real output.
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
@@ -10,13 +15,15 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | s
 install: $(STAMP)
 
 $(STAMP): requirements/lock.txt pyproject.toml
+	@echo "== installing Python packages into $(VENV) (a fresh machine takes about 5 minutes)"
 	@PY310=$$(scripts/find_python.sh) && \
 	  { [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { rm -rf $(VENV) && $$PY310 -m venv $(VENV); }; }
 	$(PY) -m pip install -q --upgrade "pip<24.1"
 	$(PY) -m pip install -q -r requirements/lock.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
-	rm -f $(VENV)/.installed-* && touch $@
+	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "== Python packages installed"
 
 # Chromium and its driver from Debian, for the browser tests (tools that download a browser fail here).
 browser:

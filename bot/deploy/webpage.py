@@ -1,9 +1,12 @@
-"""Serve the demo utility help page that embeds the chat widget.
+"""Serve the demo utility help pages, which embed the chat widget through the embed kit.
 
-A deliberately tiny stdlib server: it serves ``web/index.html``, the files under ``web/static/``, the
-widget bundle installed by ``npm ci`` under ``web/node_modules`` and a generated ``/config.js`` that
-tells the page where Rasa's socket.io channel is, so every port stays configurable. Nothing else is
-reachable (no directory listings, no ``package.json``, no other ``node_modules`` file).
+A deliberately tiny stdlib server, and an ordinary user of the kit (docs/embed.md): it serves the pages
+``web/index.html`` (``/``) and ``web/es/index.html`` (``/es/``), the files under ``web/static/`` and the kit
+built by ``scripts/web_install.sh`` under ``web/dist/kit/`` (``/kit/...``), all as they are on disk. The one
+thing it adds is the Rasa URL: it writes the URL it was started with (``RASA_PUBLIC_URL``, else the page's
+own host name with ``RASA_PORT``) into the snippet's ``data-rasa-url`` attribute and into the
+Content-Security-Policy, so every port stays configurable. Nothing else is reachable (no directory
+listings, no ``package.json``, nothing from ``node_modules``).
 
 Run with ``python -m bot.deploy.webpage`` (``--help`` for the options).
 """
@@ -11,7 +14,7 @@ Run with ``python -m bot.deploy.webpage`` (``--help`` for the options).
 from __future__ import annotations
 
 import argparse
-import json
+import html
 import mimetypes
 import os
 import re
@@ -29,35 +32,38 @@ from urllib.parse import urlsplit
 from bot.config import PROJECT_ROOT
 
 WEB_ROOT = PROJECT_ROOT / "web"
-# The one file of node_modules the page needs: rasa-webchat's self-contained UMD build (React included).
-VENDOR_FILES: Dict[str, str] = {"/vendor/webchat.js": "node_modules/rasa-webchat/lib/index.js"}
-# rasa-webchat's CSS @imports a web font from Google; the page must load nothing from the internet,
-# so remote @imports are cut from vendor files (the widget falls back to the page's fonts).
+KIT_DIR = Path("dist") / "kit"  # under the web root; built by scripts/web_install.sh (web/build-kit.mjs)
+PAGES: Dict[str, str] = {
+    "/": "index.html",
+    "/index.html": "index.html",
+    "/es/": "es/index.html",
+    "/es/index.html": "es/index.html",
+}
+REDIRECTS: Dict[str, str] = {"/es": "/es/"}
 HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
-REMOTE_CSS_IMPORT = re.compile(rb"@import url\((?:https?:)?//[^)]*\);?")
+RASA_URL_ATTRIBUTE = re.compile(rb'(<script\b[^>]*\bdata-rasa-url=")[^"]*(")')
 
 
 @dataclass(frozen=True)
 class PageConfig:
-    """What the page needs to know about the assistant.
+    """What the pages need to know about the assistant.
 
     Attributes:
         rasa_port: Port of the Rasa server; the page connects to it on its own host name.
         rasa_url: Full public URL of the Rasa server; overrides ``rasa_port`` (e.g. behind a proxy).
-        socket_path: Path of Rasa's socket.io endpoint.
     """
 
     rasa_port: int = 5005
     rasa_url: str | None = None
-    socket_path: str = "/socket.io/"
 
-    def script(self) -> bytes:
-        """The body of ``/config.js``: one global the widget loader reads."""
-        payload = {"rasaPort": self.rasa_port, "rasaUrl": self.rasa_url, "socketPath": self.socket_path}
-        return f"window.ASSISTANT_CONFIG = {json.dumps(payload)};\n".encode()
+    def rasa_url_for(self, page_host: str | None = None) -> str:
+        """The URL the widget connects to when the page was requested under ``page_host``."""
+        if self.rasa_url:
+            return self.rasa_url.rstrip("/")
+        return f"http://{page_host or 'localhost'}:{self.rasa_port}"
 
     def connect_sources(self, page_host: str | None = None) -> str:
-        """CSP ``connect-src`` values that let the page reach Rasa and nothing else.
+        """CSP ``connect-src`` values that let the page reach Rasa (polling and WebSocket) and nothing else.
 
         Args:
             page_host: Host name the page was requested under (``Host`` header); the page connects to
@@ -85,19 +91,39 @@ def host_name(host_header: str | None) -> str | None:
     return name if name and HOST_NAME.fullmatch(name) else None
 
 
-def _security_headers(config: PageConfig, page_host: str | None = None) -> Dict[str, str]:
-    # The CSP makes "loads nothing from the internet" a property the browser enforces, not a promise.
-    # The widget injects its CSS at run time, hence 'unsafe-inline' for styles only.
-    csp = (
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"font-src 'self' data:; connect-src 'self' {config.connect_sources(page_host)}; "
+def content_security_policy(config: PageConfig, page_host: str | None = None) -> str:
+    """The CSP of the demo pages: exactly what docs/embed.md asks of a host page, with the kit on the same origin.
+
+    It makes "loads nothing from the internet" a property the browser enforces, not a promise. No
+    ``'unsafe-inline'`` anywhere: the kit ships its styles as files (webchat.css, assistant.css).
+    """
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src data:; "
+        f"connect-src {config.connect_sources(page_host)}; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
+
+
+def _security_headers(config: PageConfig, page_host: str | None = None) -> Dict[str, str]:
     return {
-        "Content-Security-Policy": csp,
+        "Content-Security-Policy": content_security_policy(config, page_host),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+
+
+def with_rasa_url(page: bytes, rasa_url: str) -> bytes:
+    """The page with ``rasa_url`` in the ``data-rasa-url`` attribute of its kit snippet."""
+    value = html.escape(rasa_url, quote=True).encode()
+    return RASA_URL_ATTRIBUTE.sub(lambda match: match.group(1) + value + match.group(2), page, count=1)
+
+
+def _under(base: Path, relative: str) -> Path | None:
+    root = base.resolve()
+    candidate = (root / relative).resolve()
+    if candidate.is_file() and candidate.is_relative_to(root) and not candidate.name.startswith("."):
+        return candidate
+    return None
 
 
 def resolve(path: str, web_root: Path = WEB_ROOT) -> Path | None:
@@ -108,17 +134,14 @@ def resolve(path: str, web_root: Path = WEB_ROOT) -> Path | None:
         web_root: The ``web/`` directory.
 
     Returns:
-        The file to serve; ``None`` for anything outside the page's own files (including ``..`` tricks).
+        The file to serve; ``None`` for anything outside the pages, ``static/`` and the kit (including
+        ``..`` tricks and dot files).
     """
-    if path in ("/", "/index.html"):
-        return web_root / "index.html"
-    if path in VENDOR_FILES:
-        return web_root / VENDOR_FILES[path]
-    if path.startswith("/static/"):
-        static = (web_root / "static").resolve()
-        candidate = (static / path[len("/static/") :]).resolve()
-        if candidate.is_file() and candidate.is_relative_to(static):
-            return candidate
+    if path in PAGES:
+        return web_root / PAGES[path]
+    for prefix, directory in (("/static/", web_root / "static"), ("/kit/", web_root / KIT_DIR)):
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return _under(directory, path[len(prefix) :])
     return None
 
 
@@ -138,17 +161,22 @@ class PageHandler(BaseHTTPRequestHandler):
 
     def _respond(self, include_body: bool) -> None:
         path = urlsplit(self.path).path
-        if path == "/config.js":
-            status, body, ctype = HTTPStatus.OK, self.config.script(), "text/javascript; charset=utf-8"
-        elif path == "/healthz":
+        page_host = host_name(self.headers.get("Host"))
+        headers: Dict[str, str] = {}
+        if path == "/healthz":
             status, body, ctype = HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8"
+        elif path in REDIRECTS:
+            status, body, ctype = HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain; charset=utf-8"
+            headers["Location"] = REDIRECTS[path]
         else:
             status, body, ctype = self._file(path)
+            if status == HTTPStatus.OK and path in PAGES:
+                body = with_rasa_url(body, self.config.rasa_url_for(page_host))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
-        for name, value in _security_headers(self.config, host_name(self.headers.get("Host"))).items():
+        for name, value in {**headers, **_security_headers(self.config, page_host)}.items():
             self.send_header(name, value)
         self.end_headers()
         if include_body:
@@ -157,16 +185,13 @@ class PageHandler(BaseHTTPRequestHandler):
     def _file(self, path: str) -> Tuple[HTTPStatus, bytes, str]:
         target = resolve(path, self.web_root)
         if target is None or not target.is_file():
-            missing = path in VENDOR_FILES
-            hint = b"widget bundle missing: run scripts/web_install.sh\n" if missing else b"not found\n"
+            missing = path.startswith("/kit/") and not (self.web_root / KIT_DIR / "assistant.js").is_file()
+            hint = b"embed kit missing: run scripts/web_install.sh\n" if missing else b"not found\n"
             return HTTPStatus.NOT_FOUND, hint, "text/plain; charset=utf-8"
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith(("javascript", "json", "svg+xml")):
             ctype += "; charset=utf-8"
-        body = target.read_bytes()
-        if path in VENDOR_FILES:
-            body = REMOTE_CSS_IMPORT.sub(b"", body)
-        return HTTPStatus.OK, body, ctype
+        return HTTPStatus.OK, target.read_bytes(), ctype
 
     def _method_not_allowed(self) -> None:
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
@@ -184,7 +209,7 @@ def make_server(host: str, port: int, config: PageConfig, web_root: Path = WEB_R
     Args:
         host: Interface to bind, e.g. ``127.0.0.1``.
         port: Port to bind; 0 picks a free one (read it back from ``server.server_address``).
-        config: Where the page finds Rasa.
+        config: Where the pages find Rasa.
         web_root: The ``web/`` directory.
     """
     handler = type("BoundPageHandler", (PageHandler,), {"config": config, "web_root": web_root})
@@ -195,7 +220,7 @@ def make_server(host: str, port: int, config: PageConfig, web_root: Path = WEB_R
 
 @contextmanager
 def serving(host: str, port: int, config: PageConfig, web_root: Path = WEB_ROOT) -> Iterator[str]:
-    """Serve the page in a background thread; yield its base URL (for tests and embedding)."""
+    """Serve the pages in a background thread; yield the base URL (for tests)."""
     server = make_server(host, port, config, web_root)
     thread = threading.Thread(target=server.serve_forever, name="demo-page", daemon=True)
     thread.start()
@@ -223,12 +248,15 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"), help="interface (env WEB_HOST)")
     parser.add_argument("--port", type=int, default=_env_int("WEB_PORT", 8080), help="port (env WEB_PORT)")
     parser.add_argument("--rasa-port", type=int, default=_env_int("RASA_PORT", 5005), help="env RASA_PORT")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_PUBLIC_URL") or None,
-                        help="public URL of Rasa, overrides --rasa-port (env RASA_PUBLIC_URL)")
+    parser.add_argument(
+        "--rasa-url",
+        default=os.environ.get("RASA_PUBLIC_URL") or None,
+        help="public URL of Rasa, overrides --rasa-port (env RASA_PUBLIC_URL)",
+    )
     args = parser.parse_args(argv)
 
-    if not (WEB_ROOT / VENDOR_FILES["/vendor/webchat.js"]).is_file():
-        print("warning: the widget is not installed; run scripts/web_install.sh", file=sys.stderr)
+    if not (WEB_ROOT / KIT_DIR / "assistant.js").is_file():
+        print("warning: the embed kit is not built; run scripts/web_install.sh", file=sys.stderr)
     server = make_server(args.host, args.port, PageConfig(rasa_port=args.rasa_port, rasa_url=args.rasa_url))
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"demo page on http://{args.host}:{server.server_address[1]}/", flush=True)

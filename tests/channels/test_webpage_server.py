@@ -1,4 +1,4 @@
-"""The demo page server: what it serves, what it refuses, and the config it hands the page."""
+"""The demo page server: a plain user of the embed kit; what it serves, what it refuses, the Rasa URL it writes."""
 
 from __future__ import annotations
 
@@ -8,63 +8,103 @@ from typing import Iterator
 import pytest
 import requests
 
-from bot.deploy.webpage import PageConfig, serving
+from bot.deploy.webpage import KIT_DIR, WEB_ROOT, PageConfig, content_security_policy, serving, with_rasa_url
+
+KIT = WEB_ROOT / KIT_DIR
 
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[str]:
+    if not (KIT / "assistant.js").is_file():
+        pytest.fail("the embed kit is not built: run scripts/web_install.sh (make web)", pytrace=False)
     with serving("127.0.0.1", 0, PageConfig(rasa_port=5123)) as url:
         yield url
 
 
-def test_index_embeds_the_widget_and_loads_only_local_assets(page: str) -> None:
-    response = requests.get(f"{page}/", timeout=10)
+@pytest.mark.parametrize("path", ["/", "/es/"])
+def test_pages_embed_the_kit_and_load_only_local_assets(page: str, path: str) -> None:
+    response = requests.get(f"{page}{path}", timeout=10)
     assert response.status_code == 200
     assert "text/html" in response.headers["Content-Type"]
     html = response.text
-    assert '<div id="webchat"' in html and "Fictional site" in html
     assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # nothing from another host
-    for asset in re.findall(r"""(?:src|href)=["'](/[^"']+)["']""", html):
+    # The one-line snippet of docs/embed.md, with the Rasa URL for the host the page was loaded from.
+    snippet = re.search(r"<script ([^>]*)></script>", html)
+    assert snippet and 'src="/kit/assistant.js"' in snippet.group(1)
+    assert 'data-rasa-url="http://127.0.0.1:5123"' in snippet.group(1)
+    assert html.count("<script") == 1  # no page-specific glue: the kit is all there is
+    for asset in re.findall(r"""(?:src|href)=["'](/[^"'#]*)["']""", html):
         assert requests.get(f"{page}{asset}", timeout=10).status_code == 200, asset
 
 
-def test_config_tells_the_page_where_rasa_is(page: str) -> None:
-    response = requests.get(f"{page}/config.js", timeout=10)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/javascript")
-    assert '"rasaPort": 5123' in response.text and '"socketPath": "/socket.io/"' in response.text
+def test_spanish_page_configures_the_widget_in_spanish(page: str) -> None:
+    html = requests.get(f"{page}/es/", timeout=10).text
+    assert '<html lang="es">' in html
+    snippet = re.search(r"<script ([^>]*)></script>", html)
+    assert snippet is not None
+    assert 'data-lang="es"' in snippet.group(1) and 'data-opening-message="¡Hola!' in snippet.group(1)
+    assert requests.get(f"{page}/es", allow_redirects=False, timeout=10).headers["Location"] == "/es/"
 
 
-def test_public_rasa_url_overrides_the_port() -> None:
-    config = PageConfig(rasa_port=5005, rasa_url="https://chat.example.org")
-    assert b'"rasaUrl": "https://chat.example.org"' in config.script()
+def test_rasa_url_follows_the_host_or_the_public_url(page: str) -> None:
+    lan = requests.get(f"{page}/", headers={"Host": "192.168.1.20:8080"}, timeout=10).text
+    assert 'data-rasa-url="http://192.168.1.20:5123"' in lan
+    config = PageConfig(rasa_port=5005, rasa_url="https://chat.example.org/")
+    assert config.rasa_url_for("anything") == "https://chat.example.org"
     assert config.connect_sources() == "https://chat.example.org wss://chat.example.org"
+    odd = with_rasa_url(b'<script src="/kit/assistant.js" data-rasa-url="x"></script>', 'a"><script>')
+    assert b'data-rasa-url="a&quot;&gt;&lt;script&gt;"' in odd
 
 
-def test_widget_bundle_is_served_without_remote_imports(page: str) -> None:
-    response = requests.get(f"{page}/vendor/webchat.js", timeout=30)
-    assert response.status_code == 200, "run scripts/web_install.sh"
-    assert "WebChat" in response.text[:2000]
-    assert "fonts.googleapis.com" not in response.text
+def test_kit_files_are_served_exactly_as_built(page: str) -> None:
+    for name in ("assistant.js", "assistant.css", "webchat.js", "webchat.css", "kit.json"):
+        response = requests.get(f"{page}/kit/{name}", timeout=30)
+        assert response.status_code == 200, name
+        assert response.content == (KIT / name).read_bytes(), f"{name} was rewritten on the way"
+    assert requests.get(f"{page}/kit/webchat.js", timeout=30).headers["Content-Type"].startswith("text/javascript")
 
 
-def test_csp_limits_connections_to_rasa(page: str) -> None:
+def test_csp_allows_the_kit_and_rasa_only(page: str) -> None:
     csp = requests.get(f"{page}/", timeout=10).headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "script-src 'self'" in csp
-    connect = next(part.split()[1:] for part in csp.split(";") if part.split()[0] == "connect-src")
-    assert connect == ["'self'", "http://localhost:5123", "ws://localhost:5123", "http://127.0.0.1:5123",
-                       "ws://127.0.0.1:5123"]
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives["default-src"] == ["'none'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]  # no 'unsafe-inline': the kit's styles are files
+    assert directives["connect-src"] == [
+        "http://localhost:5123",
+        "ws://localhost:5123",
+        "http://127.0.0.1:5123",
+        "ws://127.0.0.1:5123",
+    ]
     # Loaded under another name (e.g. the machine's address), the page may reach Rasa under that name.
     lan = requests.get(f"{page}/", headers={"Host": "192.168.1.20:8080"}, timeout=10)
     assert "http://192.168.1.20:5123 ws://192.168.1.20:5123" in lan.headers["Content-Security-Policy"]
     odd = requests.get(f"{page}/", headers={"Host": "x; script-src *"}, timeout=10)
     assert "script-src *" not in odd.headers["Content-Security-Policy"]
+    assert content_security_policy(PageConfig(rasa_url="https://chat.example.org")).count("wss://chat.example.org")
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/package.json", "/package-lock.json", "/node_modules/rasa-webchat/package.json", "/static/../package.json",
-     "/static/%2e%2e/package.json", "/static/", "/../bot/config.py", "/nope"],
+    [
+        "/package.json",
+        "/package-lock.json",
+        "/node_modules/rasa-webchat/package.json",
+        "/static/../package.json",
+        "/static/%2e%2e/package.json",
+        "/static/",
+        "/../bot/config.py",
+        "/nope",
+        "/config.js",
+        "/vendor/webchat.js",
+        "/kit/",
+        "/kit/.built-from",
+        "/kit/../build-kit.mjs",
+        "/kit/%2e%2e/kit/assistant.js/..",
+        "/dist/kit/assistant.js",
+        "/es/../../package.json",
+        "/kit/../../package.json",
+    ],
 )
 def test_nothing_else_is_served(page: str, path: str) -> None:
     # Raw path: requests would normalise the dots away.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence
 
+from bot.places import PlaceMatch, Problem
 from bot.repository import PartyInfo
 from bot.routing import Assignment, Routing
-from bot.topics import Topic
+from bot.topics import PartyKind, Subtopic, Topic
 
 _TOPIC_PHRASES = {
     Topic.BILLING: "your bill",
@@ -17,6 +18,13 @@ _TOPIC_PHRASES = {
     Topic.TRANSMISSION: "the transmission grid",
     Topic.BECOME_CCA: "forming a Community Choice Aggregator",
 }
+_SUBTOPIC_PHRASES = {
+    Subtopic.ASSISTANCE_PROGRAMS: "bill discounts and payment help (CARE, FERA, Medical Baseline)",
+    Subtopic.NET_METERING: "rooftop solar and battery credits",
+    Subtopic.RATE_APPROVAL: "who approves electricity rates",
+    Subtopic.COMPLAINT: "a complaint",
+    Subtopic.HAZARD: "a downed or damaged power line",
+}
 
 HELP_TOPICS = (
     "your bill, power outages, where your electricity comes from, COVID-19 payment relief, "
@@ -24,75 +32,142 @@ HELP_TOPICS = (
 )
 
 
-def contact_line(party: PartyInfo, topic: Topic | None = None) -> str:
-    """Phone and web details; outage questions get SCE's outage line."""
+def _outage_like(topic: Topic | None, subtopic: Subtopic | None) -> bool:
+    return topic is Topic.OUTAGE or subtopic is Subtopic.HAZARD
+
+
+def contact_line(
+    party: PartyInfo, topic: Topic | None = None, subtopic: Subtopic | None = None, spanish: bool = False
+) -> str:
+    """Phone and web details; outage and hazard questions get the outage line, assistance the CARE line."""
     parts: List[str] = []
-    if topic is Topic.OUTAGE and party.outage_phone:
+    outage = _outage_like(topic, subtopic)
+    if outage and party.outage_phone:
         parts.append(f"outage line {party.outage_phone}")
         if party.outage_web:
             parts.append(f"outage map {party.outage_web}")
-    elif party.phone:
-        parts.append(f"phone {party.phone}")
+    else:
+        if subtopic is Subtopic.ASSISTANCE_PROGRAMS and party.care_phone:
+            parts.append(f"CARE/FERA line {party.care_phone}")
+        if party.phone:
+            parts.append(f"phone {party.phone}")
+    if spanish and party.spanish_phone:
+        parts.append(f"en español {party.spanish_phone}")
     if party.email:
         parts.append(f"email {party.email}")
-    if party.website and not (topic is Topic.OUTAGE and party.outage_web):
+    if party.website and not (outage and party.outage_web):
         parts.append(party.website)
-    if party.kind == "CPUC" and topic is Topic.BECOME_CCA and party.info_web:
+    if party.kind == PartyKind.CPUC.value and topic is Topic.BECOME_CCA and party.info_web:
         parts.append(f"CCA guidance: {party.info_web}")
+    if not party.phone and party.contact_note:
+        note = party.contact_note.rstrip(".")
+        parts.append(note[0].lower() + note[1:] if note[:3] in ("Its", "No ") else note)
     if not parts:
         return "we have no published phone or website for it on record; your city hall can put you in touch"
     return ", ".join(parts)
 
 
-def _party_sentence(assignment: Assignment, topic: Topic) -> str:
+def _party_sentence(assignment: Assignment, routing: Routing, spanish: bool) -> str:
     party = assignment.party
     assert party is not None
-    return f"{party.label} — {contact_line(party, topic)}. {assignment.reason}"
+    return f"{party.label} — {contact_line(party, routing.topic, routing.subtopic, spanish)}. {assignment.reason}"
 
 
-def render(routing: Routing) -> str:
-    """The answer for a decided routing, or the both-cases explanation when the CCA is unknown."""
-    topic = routing.topic
+def _about(routing: Routing) -> str:
+    if routing.subtopic is not None:
+        return _SUBTOPIC_PHRASES[routing.subtopic]
+    return _TOPIC_PHRASES[routing.topic]
+
+
+def render(routing: Routing, spanish: bool = False) -> str:
+    """The answer for a decided routing, or the both-cases explanation when the CCA is unknown.
+
+    One or two sentences plus the contact; then, on their own lines, at most a short clause for a
+    mixed place or the IID caveat, and the notes (a former or coming CCA, the COVID-19 period).
+    """
     lines: List[str] = []
     place = routing.place.place.name if routing.place and routing.place.place else None
-    if routing.customer == "outside":
-        utility = routing.outside_utility or "its own municipal utility"
+    about = _about(routing)
+    primary = routing.primary
+    if primary is not None and primary.party is not None and primary.party_kind == PartyKind.UTILITY.value:
+        utility = primary.party
+        serves = "probably serves" if routing.probable else "serves"
+        if routing.also_delivered_by is not None:
+            serves += " most of"
         lines.append(
-            f"{place} is not served by SCE, so neither SCE nor a Community Choice Aggregator handles it. "
-            f"The electric utility there is {utility}; please contact them about {_TOPIC_PHRASES[topic]}."
+            f"{utility.short}, not SCE, {serves} {place or 'that address'}: for {about}, contact {utility.label} — "
+            f"{contact_line(utility, routing.topic, routing.subtopic, spanish)}. {primary.reason}"
         )
-    elif routing.primary is None:
-        lines.append(f"Who handles {_TOPIC_PHRASES[topic]} depends on whether your address is in a CCA:")
+        if routing.secondary is not None and routing.secondary.party is not None:
+            lines.append(f"Also involved: {_party_sentence(routing.secondary, routing, spanish)}")
+    elif primary is None:
+        lines.append(f"Who handles {about} depends on whether your address is in a CCA:")
         for kind, alt in routing.alternatives:
             who = "your CCA" if alt.party is None else alt.party.label
             case = "If your city is in a CCA" if kind == "cca" else "If it is not"
-            contact = f" ({contact_line(alt.party, topic)})" if alt.party else ""
+            contact = f" ({contact_line(alt.party, routing.topic, routing.subtopic, spanish)})" if alt.party else ""
             lines.append(f"- {case}: {who}{contact}. {alt.reason}")
-        lines.append("Your SCE bill names your generation provider, and I can check a city for you any time.")
+        lines.append("Your bill names your generation provider, and I can check a city for you any time.")
     else:
         where = f" in {place}" if place else ""
-        lines.append(f"For {_TOPIC_PHRASES[topic]}{where}, contact {_party_sentence(routing.primary, topic)}")
+        if place and routing.probable:
+            where += " (most likely served by SCE; your bill shows for sure)"
+        lines.append(f"For {about}{where}, contact {_party_sentence(primary, routing, spanish)}")
         if routing.secondary is not None:
-            lines.append(f"Also involved: {_party_sentence(routing.secondary, topic)}")
-    if routing.historical:
-        lines.append(
-            "Note: that COVID-19 relief was announced in 2020 as temporary and is not current policy; "
-            "SCE can tell you which payment help is available today."
-        )
+            lines.append(f"Also involved: {_party_sentence(routing.secondary, routing, spanish)}")
+    if routing.delivery_note:
+        note = routing.delivery_note
+        lines.append(f"Note: {note[0].upper()}{note[1:]}; your bill shows which utility serves you.")
     lines.extend(routing.notes)
     return "\n".join(lines)
 
 
-def unknown_place_message(query: str, suggestions: List[str]) -> str:
+def person_contact(party: PartyInfo, topic: Topic | None = None, spanish: bool = False) -> str:
+    """For "can I talk to a person at X": how to reach that party's people."""
+    return (
+        f"To talk to a person, contact {party.label}: {contact_line(party, topic, spanish=spanish)}. "
+        "I'm an automated assistant and can't transfer the chat myself."
+    )
+
+
+def _printable(query: str) -> str:
     # One printable line: the query is echoed back to chats and terminals.
-    shown = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())[:60] or "that"
-    text = f"I couldn't find “{shown}” among the cities and communities I know in SCE's territory."
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())[:60] or "that"
+
+
+def _choices(names: Sequence[str]) -> str:
+    names = list(names)
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+
+
+def unknown_place_message(query: str, suggestions: List[str]) -> str:
+    text = f"I couldn't find “{_printable(query)}” among the cities and communities I know in SCE's territory."
     if suggestions:
-        text += (
-            " Did you mean "
-            + ", ".join(suggestions[:-1])
-            + (" or " if len(suggestions) > 1 else "")
-            + suggestions[-1]
-            + "?"
-        )
+        text += f" Did you mean {_choices(suggestions)}?"
     return text
+
+
+def place_question(match: PlaceMatch) -> str:
+    """What to ask when a place was not resolved: a county alone, a near miss, a ZIP, or nothing known."""
+    if match.problem == Problem.REGION and match.region is not None:
+        note = f" {match.region.note}" if match.region.note else ""
+        return (
+            f"{match.region.name} is served by more than one utility.{note} Which city or community is the address in?"
+        )
+    if match.zip_code and match.problem == Problem.ZIP_OUTSIDE:
+        return (
+            f"ZIP {match.zip_code} is {match.zip_city}, outside California; I only know places in and around "
+            "SCE's territory. Which city or community is the service address in?"
+        )
+    if match.zip_code and len(match.suggestions) == 1:
+        where = f" ({match.zip_city})" if match.zip_city else ""
+        return f"ZIP {match.zip_code}{where} includes {match.suggestions[0]}: is the address in {match.suggestions[0]}?"
+    if match.zip_code and match.suggestions:
+        where = f" ({match.zip_city})" if match.zip_city else ""
+        return f"ZIP {match.zip_code}{where} covers more than one place I know: is it {_choices(match.suggestions)}?"
+    if match.zip_code:
+        where = f" is {match.zip_city}, which" if match.zip_city else ""
+        return f"ZIP {match.zip_code}{where} isn't among the places I know. Which city or community is the address in?"
+    if match.problem == Problem.SUGGESTION and match.suggestion:
+        return f"Did you mean {match.suggestion}?"
+    return unknown_place_message(match.query, list(match.suggestions))

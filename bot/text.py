@@ -26,3 +26,25 @@ def normalize(text: str) -> str:
     "La Cañada-Flintridge" -> "la canada flintridge".
     """
     return _NON_WORD.sub(" ", fold_accents(text).casefold()).strip()
+
+
+# Place names that are also everyday words ("watts", "orange", "corona", "banning", "paramount"): inside a
+# longer message they only count when capitalised, and the gazetteer never matches them fuzzily. A message
+# that is nothing but the name ("orange") still resolves.
+COMMON_WORD_PLACES = frozenset(
+    """commerce orange highland watts palms mecca whitewater sugarloaf corona banning paramount summerland
+    venice valencia silverado riverside crestline""".split()
+) | frozenset(
+    {
+        "green valley",
+        "green meadows",
+        "golden hills",
+        "sun village",
+        "sun valley",
+        "mission hills",
+        "university park",
+        "exposition park",
+        "hyde park",
+        "mid city",
+    }
+)

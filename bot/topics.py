@@ -54,3 +54,57 @@ _PARENT = {
 
 TOPIC_NAMES = tuple(t.value for t in Topic)
 OUT_OF_SCOPE = "out_of_scope"
+
+
+# --- the role table's vocabulary: one word per idea, shared by the seed, routing and replies ---------
+
+
+class PlaceStatus(str, Enum):
+    """Who supplies a place's generation over a period (``place_services.status``)."""
+
+    CCA = "cca"  # a CCA buys the power; the delivering utility (SCE or, e.g., PG&E) delivers it
+    BUNDLED = "bundled"  # no CCA: SCE supplies and delivers
+    PENDING_CCA = "pending_cca"  # approved to join a CCA, not served by it yet: SCE until then
+    OTHER_UTILITY = "other_utility"  # another utility (LADWP, IID, ...) supplies and delivers: not SCE territory
+    UNKNOWN = "unknown"  # no place, or no service on that date
+
+
+class CustomerKind(str, Enum):
+    """Which responsibility rows apply to a customer; the same words as :class:`PlaceStatus`."""
+
+    ANY = "any"
+    CCA = "cca"
+    BUNDLED = "bundled"
+    PENDING_CCA = "pending_cca"
+    OTHER_UTILITY = "other_utility"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, status: PlaceStatus) -> CustomerKind:
+        return cls(status.value)
+
+
+class PartyKind(str, Enum):
+    """Who a customer can be sent to. ``UTILITY`` is any electric utility other than SCE."""
+
+    SCE = "SCE"
+    CCA = "CCA"
+    CAISO = "CAISO"
+    CPUC = "CPUC"
+    UTILITY = "UTILITY"
+    TOPIC = "TOPIC"  # responsibilities only: "the party that answers the topic itself" (complaints)
+
+    @property
+    def responsible(self) -> bool:
+        """One of the four parties the assistant routes to (the ``responsible_party`` slot)."""
+        return self in (PartyKind.SCE, PartyKind.CCA, PartyKind.CAISO, PartyKind.CPUC)
+
+
+class Role(str, Enum):
+    PRIMARY = "primary"  # route the customer here
+    SECONDARY = "secondary"  # also involved
+
+
+class Confidence(str, Enum):
+    CONFIRMED = "confirmed"  # a source names the place with that utility
+    PROBABLE = "probable"  # only an indirect source: say so and point to the bill

@@ -12,6 +12,7 @@ from typing import Any, Dict, Iterable, List, Tuple
 from spacy.language import Language
 
 from bot.repository import RoleTable
+from bot.text import COMMON_WORD_PLACES, normalize
 from bot.text import strip_accents_keep_offsets as strip_accents
 
 CITY = "city"
@@ -33,6 +34,11 @@ def _token_patterns(nlp: Language, phrase: str) -> Iterable[List[Dict[str, Any]]
         if tokens[0].isupper() or tokens[0][0].isdigit():  # "LA", "OC", "3CE": capitals only
             yield [{"ORTH": tokens[0]}]
         return
+    if normalize(phrase) in COMMON_WORD_PLACES:
+        # "watts", "orange", "corona": an everyday word, so only as written ("Watts"), never fuzzy
+        yield [{"ORTH": t} for t in tokens]
+        yield [{"ORTH": t.upper() if t.isalpha() else t} for t in tokens]
+        return
     yield [{"LOWER": t.lower()} for t in tokens]
     # Fuzzy variants: everyday words sit one edit away from short city names ("downed" ~ Downey,
     # "carbon" ~ Carson, "venture" ~ Ventura), so a one-word name must be long to be fuzzy, and a
@@ -50,13 +56,18 @@ def _token_patterns(nlp: Language, phrase: str) -> Iterable[List[Dict[str, Any]]
 
 
 def build_patterns(table: RoleTable, nlp: Language | None = None) -> List[Pattern]:
-    """EntityRuler patterns for every place and CCA name and alias; ``id`` is the canonical name."""
+    """EntityRuler patterns for every place, region (county) and CCA name and alias; ``id`` is the canonical name.
+
+    A region is a ``city`` entity too: the city form then resolves it and asks which city it is.
+    """
     nlp = nlp or blank_nlp()
     patterns: List[Pattern] = []
     seen = set()
     entries: List[Tuple[str, str, str]] = []
     for place in table.places.values():
         entries += [(CITY, place.name, alias) for alias in (place.name, *place.aliases)]
+    for region in table.regions.values():
+        entries += [(CITY, region.name, alias) for alias in (region.name, *region.aliases)]
     for party in table.ccas:
         names = [party.name, *party.aliases] + ([party.short_name] if party.short_name else [])
         entries += [(CCA, party.name, alias) for alias in names]

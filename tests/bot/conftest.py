@@ -7,6 +7,7 @@ Tests must not write to these databases (use ``db_url`` for that).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -50,3 +51,29 @@ def shared_table(seeded_url):
     loaded = repository.load_role_table(seeded_url)
     db.reset()
     return loaded
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    """``seed_copy(edit_role_table=None, edit_responsibilities=None) -> Path``: a copy of seed/ with each
+    file passed through ``edit(dict) -> dict | str``."""
+    import shutil
+
+    import yaml
+
+    from bot import config
+
+    def make(edit_role_table=None, edit_responsibilities=None) -> Path:
+        target = tmp_path / "seed"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(config.SEED_DIR, target)
+        for name, edit in (("role_table.yml", edit_role_table), ("responsibilities.yml", edit_responsibilities)):
+            if edit is None:
+                continue
+            edited = edit(yaml.safe_load((target / name).read_text(encoding="utf-8")))
+            text = edited if isinstance(edited, str) else yaml.safe_dump(edited, allow_unicode=True, sort_keys=False)
+            (target / name).write_text(text, encoding="utf-8")
+        return target
+
+    return make

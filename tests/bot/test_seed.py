@@ -1,64 +1,53 @@
-"""Seeding the role table from seed, checked against the compiled facts (roster.yml)."""
+"""Seeding the role table from seed/: counts, the model's vocabulary, idempotency, schema upgrades, bad files.
+
+Needs nothing outside the project; the cross-check against ../shared/facts is in test_seed_facts.py.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import re
-import shutil
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict
 
 import pytest
 import yaml
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from bot import config, db, repository, seed
-from bot.models import Inquiry, Party, PartyAlias, Place, PlaceAlias, PlaceService, Responsibility
+from bot.models import (
+    Guidance,
+    Inquiry,
+    Party,
+    PartyAlias,
+    PendingChange,
+    Place,
+    PlaceAlias,
+    PlaceService,
+    Region,
+    Responsibility,
+)
+from bot.topics import Confidence, CustomerKind, PartyKind, PlaceStatus, Role, Subtopic, Topic
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def _load(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-
-
-FACTS_DIR = Path(os.environ.get("FACTS_DIR", config.PROJECT_ROOT.parent / "shared" / "facts"))
-ROSTER_PATH = FACTS_DIR / "roster.yml"
-if not ROSTER_PATH.exists():
-    pytest.skip(f"facts file {ROSTER_PATH} not found (set FACTS_DIR)", allow_module_level=True)
-ROSTER = _load(ROSTER_PATH)
-AS_OF = dt.date.fromisoformat(str(ROSTER["as_of"]))
-SEED_PLACES = _load(config.SEED_DIR / "role_table.yml")["places"]
-
-TOPICS = {"billing", "outage", "generation", "covid_relief", "enrollment", "transmission", "become_cca"}
-TABLES = (Party, PartyAlias, Place, PlaceAlias, PlaceService, Responsibility, Inquiry)
-
-
-def _city(name: str) -> str:
-    """'Apple Valley (Town of)' -> 'Apple Valley'."""
-    return re.sub(r"\s*\(.*\)\s*$", "", name).strip()
-
-
-def _expected_places() -> List[Tuple[str, str, str | None]]:
-    """(place, status on the roster's as_of date, party key) for every place the roster names."""
-    out: Dict[str, Tuple[str, str | None]] = {}
-    for cca in ROSTER["ccas"]:
-        for name in [*cca.get("member_cities", []), *cca.get("unincorporated_areas", [])]:
-            out[_city(name)] = ("cca", cca["id"])
-        for name in cca.get("former_member_cities", []) or []:
-            out[_city(name)] = ("bundled", "sce")
-    for row in ROSTER["bundled_cities"]:
-        if row["status"] == "bundled_sce_pending_cca":
-            out[row["name"]] = ("pending_cca", row["pending_cca"])
-        else:
-            out[row["name"]] = ("bundled", "sce")
-    sce = next(p for p in ROSTER["parties"] if p["id"] == "sce")
-    for item in sce["not_sce_served_examples"]["items"]:
-        if "(" not in item["name"]:  # "Rancho Mirage (IID portion only)" is part of a CCA city
-            out[item["name"]] = ("other_utility", None)
-    return [(name, status, party) for name, (status, party) in sorted(out.items())]
+SEED = yaml.safe_load((config.SEED_DIR / "role_table.yml").read_text(encoding="utf-8"))
+RESPONSIBILITIES = yaml.safe_load((config.SEED_DIR / "responsibilities.yml").read_text(encoding="utf-8"))
+SEED_PLACES = SEED["places"]
+TABLES = (
+    Party,
+    PartyAlias,
+    Place,
+    PlaceAlias,
+    PlaceService,
+    PendingChange,
+    Region,
+    Guidance,
+    Responsibility,
+    Inquiry,
+)
+EXPECTED_COUNTS = {
+    "parties": len(SEED["parties"]),
+    "places": len(SEED_PLACES),
+    "regions": len(SEED["regions"]),
+    "topics": len(Topic),
+}
 
 
 def _counts(url: str) -> Dict[str, int]:
@@ -74,16 +63,6 @@ def _ids(url: str) -> Dict[str, Dict[str, int]]:
         }
 
 
-def _seed_copy(tmp_path: Path, edit) -> Path:
-    """A copy of seed with role_table.yml passed through ``edit(dict) -> dict | str``."""
-    target = tmp_path / "seed"
-    shutil.copytree(config.SEED_DIR, target)
-    edited = edit(_load(target / "role_table.yml"))
-    text = edited if isinstance(edited, str) else yaml.dump(edited, Dumper=_Dumper, allow_unicode=True)
-    (target / "role_table.yml").write_text(text, encoding="utf-8")
-    return target
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_url(request) -> str:
     """An empty database on each backend (nothing seeded)."""
@@ -92,57 +71,72 @@ def empty_url(request) -> str:
     db.reset()
 
 
-# --- counts and facts ---------------------------------------------------------------------------
+# --- counts and vocabulary ----------------------------------------------------------------------
 
 
 def test_seed_creates_expected_row_counts(db_url, table):
     counts = _counts(db_url)
-    assert counts["parties"] == 17
+    assert counts["parties"] == EXPECTED_COUNTS["parties"]
     assert counts["places"] == len(SEED_PLACES)
     assert counts["place_services"] == sum(len(p["services"]) for p in SEED_PLACES)
+    assert counts["pending_changes"] == sum(1 for p in SEED_PLACES if p.get("pending"))
+    assert counts["regions"] == len(SEED["regions"])
     assert counts["inquiries"] == 0
-    assert set(table.rules) == TOPICS
-    assert len(table.parties) == 17 and len(table.places) == len(SEED_PLACES)
-    assert sorted(p.kind for p in table.parties.values() if p.kind != "CCA") == ["CAISO", "CPUC", "SCE"]
+    assert set(table.rules) == {t.value for t in Topic}
+    assert set(table.subtopic_rules) == {s.value for s in Subtopic}
+    assert len(table.parties) == counts["parties"] and len(table.places) == len(SEED_PLACES)
+    kinds = sorted(p.kind for p in table.parties.values() if p.kind not in ("CCA", "UTILITY"))
+    assert kinds == ["CAISO", "CPUC", "SCE"]
 
 
-@pytest.mark.parametrize("cca", ROSTER["ccas"], ids=[c["id"] for c in ROSTER["ccas"]])
-def test_every_roster_cca_is_seeded_with_its_contacts(shared_table, cca):
-    party = shared_table.parties.get(cca["id"])
-    assert party is not None, f"{cca['name']} missing from the role table"
-    assert party.kind == "CCA"
-    assert party.name == cca["name"]
-    assert party.phone == cca.get("phone")
-    assert party.website == cca.get("website")
-    assert party.email == cca.get("email")
-    assert party.status == cca["status"]
+def test_every_party_place_and_rule_uses_the_shared_vocabulary(shared_table):
+    for party in shared_table.parties.values():
+        assert PartyKind(party.kind) is not PartyKind.TOPIC
+    for place in shared_table.places.values():
+        for service in place.services:
+            assert PlaceStatus(service.status) is not PlaceStatus.UNKNOWN
+            Confidence(service.confidence)
+            assert shared_table.parties[service.delivered_by].kind in ("SCE", "UTILITY")
+            if service.status in ("cca", "pending_cca"):
+                assert shared_table.parties[service.party_key].kind == "CCA"
+    rows = [r for rules in (*shared_table.rules.values(), *shared_table.subtopic_rules.values()) for r in rules]
+    assert rows
+    for row in rows:
+        assert isinstance(row.customer, CustomerKind) and isinstance(row.party_kind, PartyKind)
+        assert isinstance(row.role, Role)
+    # one word per idea: the old spellings are gone from the seed
+    assert "pending" not in {r["customer"] for t in RESPONSIBILITIES["topics"].values() for r in t["rules"]}
 
 
-def test_sce_cpuc_and_caiso_contacts_match_the_facts(shared_table):
-    facts = {p["id"]: p for p in ROSTER["parties"]}
-    sce, cpuc, caiso = (shared_table.parties[k] for k in ("sce", "cpuc", "caiso"))
-    assert (sce.phone, sce.outage_phone, sce.website) == (
-        facts["sce"]["customer_service_phone"], facts["sce"]["outage_and_emergency_phone"], facts["sce"]["website"]
-    )
-    assert (cpuc.phone, cpuc.website) == (facts["cpuc"]["consumer_affairs_branch"]["phone"], facts["cpuc"]["website"])
-    assert (caiso.phone, caiso.website) == (facts["caiso"]["public_phone"], facts["caiso"]["website"])
+def test_customer_kind_and_place_status_share_their_words():
+    for status in PlaceStatus:
+        assert CustomerKind.of(status).value == status.value
 
 
-@pytest.mark.parametrize("name,status,party", _expected_places(), ids=[p[0] for p in _expected_places()])
-def test_every_roster_place_is_seeded_with_its_service(shared_table, name, status, party):
-    place = shared_table.places.get(name)
-    assert place is not None, f"{name} missing from the places table"
-    service = place.service_on(AS_OF)
-    assert service is not None, f"{name} has no service on {AS_OF}"
-    assert (service.status, service.party_key) == (status, party)
+def test_responsibility_info_replaces_rule():
+    assert hasattr(repository, "ResponsibilityInfo") and not hasattr(repository, "Rule")
 
 
-@pytest.mark.parametrize(
-    "name",
-    sorted({m["name"] for c in ROSTER["ccas"] for m in c.get("pending_members", [])}),
-)
-def test_roster_pending_members_are_places(shared_table, name):
-    assert name in shared_table.places
+def test_needs_city_is_not_a_seeded_column():
+    assert "needs_city" not in {c.name for c in Responsibility.__table__.columns}  # type: ignore[attr-defined]
+    assert all("needs_city" not in spec for spec in RESPONSIBILITIES["topics"].values())
+
+
+def test_the_covid_period_and_safety_guidance_are_seeded_with_sources(shared_table):
+    period = shared_table.guidance["covid_relief_period"]
+    assert (period.valid_from.isoformat(), period.valid_to.isoformat()) == ("2020-03-04", "2021-09-30")
+    assert "30 September 2021" in period.text and period.sources
+    assert "1-800-798-5723" in shared_table.guidance["covid_help_today"].text
+    downed = shared_table.guidance["downed_line"]
+    assert "100 feet" in downed.text and any("sce.com" in s for s in downed.sources)
+    gas = shared_table.guidance["gas_smell"]
+    assert "911" in gas.text and "gas company" in gas.text and gas.sources
+
+
+def test_sce_has_its_spanish_and_care_lines(shared_table):
+    sce = shared_table.parties["sce"]
+    assert (sce.spanish_phone, sce.care_phone) == ("1-800-441-2233", "1-800-798-5723")
+    assert shared_table.parties["cpuc"].phone == "1-800-649-7570"
 
 
 # --- idempotency --------------------------------------------------------------------------------
@@ -150,15 +144,24 @@ def test_roster_pending_members_are_places(shared_table, name):
 
 def test_seeding_twice_keeps_counts_and_ids(db_url):
     before_counts, before_ids = _counts(db_url), _ids(db_url)
-    assert seed.seed(url=db_url) == {"parties": 17, "places": len(SEED_PLACES), "topics": 7}
+    assert seed.seed(url=db_url) == EXPECTED_COUNTS
     assert _counts(db_url) == before_counts
     assert _ids(db_url) == before_ids
 
 
 def test_inquiry_log_survives_reseeding(db_url):
     with db.session_factory(db_url).begin() as session:
-        session.add(Inquiry(conversation_id="conv-1", channel="rest", topic="generation", party="CCA",
-                            cca="Clean Power Alliance of Southern California", place="Santa Monica", confidence=1.0))
+        session.add(
+            Inquiry(
+                conversation_id="conv-1",
+                channel="rest",
+                topic="generation",
+                party="CCA",
+                cca="Clean Power Alliance of Southern California",
+                place="Santa Monica",
+                confidence=1.0,
+            )
+        )
     seed.seed(url=db_url)
     with db.session_factory(db_url).begin() as session:
         rows = session.scalars(select(Inquiry)).all()
@@ -167,7 +170,7 @@ def test_inquiry_log_survives_reseeding(db_url):
         ]
 
 
-def test_reseeding_an_edited_file_updates_rows_in_place(tmp_path, db_url):
+def test_reseeding_an_edited_file_updates_rows_in_place(seed_copy, db_url):
     """Re-seeding applies edits by natural key: renamed aliases, dropped places, changed contacts."""
     before = _ids(db_url)
 
@@ -176,17 +179,34 @@ def test_reseeding_an_edited_file_updates_rows_in_place(tmp_path, db_url):
         ventura["aliases"] = ["Buenaventura"]
         data["places"] = [p for p in data["places"] if p["name"] != "Stanton"]
         next(p for p in data["parties"] if p["key"] == "lce")["phone"] = "661-000-0000"
+        data["regions"] = [r for r in data["regions"] if r["name"] != "Kern County"]
         return data
 
-    seed.seed(seed_dir=_seed_copy(tmp_path, edit), url=db_url)
+    seed.seed(seed_dir=seed_copy(edit), url=db_url)
     table = repository.load_role_table(db_url)
     assert table.place_names.get("buenaventura") == "Ventura"
     assert "san buenaventura" not in table.place_names
     assert "Stanton" not in table.places and len(table.places) == len(SEED_PLACES) - 1
     assert table.parties["lce"].phone == "661-000-0000"
+    assert "Kern County" not in table.regions
     after = _ids(db_url)
     assert after["parties"] == before["parties"]
     assert after["places"] == {k: v for k, v in before["places"].items() if k != "Stanton"}
+
+
+def test_a_database_from_the_old_schema_is_rebuilt_and_keeps_its_inquiries(empty_url):
+    """A role table created by seed version 1 (no delivering utility) is rebuilt; the inquiry log stays."""
+    engine = db.get_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE parties (id INTEGER PRIMARY KEY, key VARCHAR(32), kind VARCHAR(8))"))
+        conn.execute(text("INSERT INTO parties (id, key, kind) VALUES (1, 'sce', 'SCE')"))
+    seed.create_schema(engine)
+    with db.session_factory(empty_url).begin() as session:
+        session.add(Inquiry(conversation_id="old", channel="rest", topic="outage"))
+    assert seed.seed(url=empty_url) == EXPECTED_COUNTS
+    columns = {c["name"] for c in inspect(db.get_engine(empty_url)).get_columns("parties")}
+    assert {"spanish_phone", "care_phone", "contact_note"} <= columns
+    assert _counts(empty_url)["inquiries"] == 1
 
 
 # --- bad seed files -----------------------------------------------------------------------------
@@ -195,24 +215,84 @@ def test_reseeding_an_edited_file_updates_rows_in_place(tmp_path, db_url):
 @pytest.mark.parametrize(
     "edit",
     [
-        pytest.param(lambda d: {**d, "version": 2}, id="wrong-version"),
+        pytest.param(lambda d: {**d, "version": 1}, id="old-version"),
         pytest.param(lambda d: {k: v for k, v in d.items() if k != "version"}, id="no-version"),
         pytest.param(lambda d: "- just\n- a list\n", id="not-a-mapping"),
     ],
 )
-def test_bad_seed_file_raises_value_error_before_touching_the_database(tmp_path, empty_url, edit):
-    bad = _seed_copy(tmp_path, edit)
+def test_bad_seed_file_raises_value_error_before_touching_the_database(seed_copy, empty_url, edit):
     with pytest.raises(ValueError, match="version"):
-        seed.seed(seed_dir=bad, url=empty_url)
+        seed.seed(seed_dir=seed_copy(edit), url=empty_url)
     assert inspect(db.get_engine(empty_url)).get_table_names() == []
 
 
-def test_place_naming_an_unknown_party_raises_and_rolls_back(tmp_path, empty_url):
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        pytest.param(
+            lambda d: {**d, "topics": {**d["topics"], "weather": d["topics"]["outage"]}}, "weather", id="topic"
+        ),
+        pytest.param(
+            lambda d: {
+                **d,
+                "topics": {
+                    **d["topics"],
+                    "outage": {**d["topics"]["outage"], "subtopics": {"tree_trimming": {"function": "x", "rules": []}}},
+                },
+            },
+            "tree_trimming",
+            id="subtopic",
+        ),
+        pytest.param(
+            lambda d: {
+                **d,
+                "topics": {
+                    **d["topics"],
+                    "outage": {**d["topics"]["outage"], "rules": [{**d["topics"]["outage"]["rules"][0], "customer": "pending"}]},
+                },
+            },
+            "pending",
+            id="old-customer-word",
+        ),
+    ],
+)
+def test_bad_responsibilities_raise_before_touching_the_database(seed_copy, empty_url, edit, message):
+    with pytest.raises(ValueError, match=message):
+        seed.seed(seed_dir=seed_copy(edit_responsibilities=edit), url=empty_url)
+    assert inspect(db.get_engine(empty_url)).get_table_names() == []
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("party", "no_such_cca", "no_such_cca"),
+        ("delivered_by", "no_such_utility", "no_such_utility"),
+        ("delivered_by", "cpa", "not an electric utility"),
+        ("status", "outside", "outside"),
+        ("confidence", "likely", "likely"),
+    ],
+)
+def test_bad_place_service_raises_and_rolls_back(seed_copy, empty_url, field, value, message):
     def edit(data):
-        data["places"][0]["services"][0]["party"] = "no_such_cca"
+        data["places"][0]["services"][0][field] = value
         return data
 
-    with pytest.raises(ValueError, match="no_such_cca"):
-        seed.seed(seed_dir=_seed_copy(tmp_path, edit), url=empty_url)
+    with pytest.raises(ValueError, match=message):
+        seed.seed(seed_dir=seed_copy(edit), url=empty_url)
     counts = _counts(empty_url)
     assert counts["parties"] == 0 and counts["places"] == 0 and counts["responsibilities"] == 0
+
+
+def test_a_mixed_place_without_its_clause_is_refused(seed_copy, empty_url):
+    def edit(data):
+        corona = next(p for p in data["places"] if p["name"] == "Corona")
+        del corona["services"][0]["delivery_note"]
+        return data
+
+    with pytest.raises(ValueError, match="delivery_note"):
+        seed.seed(seed_dir=seed_copy(edit), url=empty_url)
+
+
+def test_seed_dir_is_outside_data(tmp_path: Path):
+    # Rasa reads every YAML under data/ as training data: the seed must not live there.
+    assert config.SEED_DIR.name == "seed" and "data" not in config.SEED_DIR.parts[-2:]

@@ -67,8 +67,9 @@ class SlackApiStandIn:
         with self._changed:
             return [c for c in self.calls if c["method"] == "chat.postMessage" and c.get("channel") == channel]
 
-    def wait_for(self, channel: str, predicate: Callable[[List[Dict[str, Any]]], bool], timeout: float = 30.0
-                 ) -> List[Dict[str, Any]]:
+    def wait_for(
+        self, channel: str, predicate: Callable[[List[Dict[str, Any]]], bool], timeout: float = 30.0
+    ) -> List[Dict[str, Any]]:
         """Block until ``predicate(posts(channel))`` holds; return those posts (fail after ``timeout``)."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -92,12 +93,17 @@ class SlackApiStandIn:
 
 @dataclass
 class ChannelStack:
-    """The running assistant, its demo page and the Slack stand-in."""
+    """The running assistant, its demo page and the Slack stand-in.
+
+    ``embed_port``: a free port whose origin (``http://127.0.0.1:<port>``) the assistant allows, for a host
+    page of another site that embeds the kit.
+    """
 
     stack: Stack
     page_url: str
     origins: List[str]
     slack: SlackApiStandIn
+    embed_port: int = 0
 
     @property
     def rasa_url(self) -> str:
@@ -113,5 +119,3 @@ def sign(body: bytes, timestamp: int | None = None, secret: str = SLACK_SECRET) 
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
-
-

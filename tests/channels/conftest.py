@@ -2,7 +2,8 @@
 
 The stack gets the effective credentials written by :mod:`bot.deploy.credentials` (REST, socket.io
 limited to the page origins, Slack pointed at a local stand-in for Slack's Web API), ``--cors`` for
-the page origins and a 1 MB request limit. The demo page is served for it on a free port.
+the page origins and a 1 MB request limit. The demo page is served for it on a free port; one more port's
+origin is allowed for the pages of test_embedding.py, which embed the kit from "another site".
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChannelStack]
         pytest.fail("no trained model: run `make train` first (make test does it)")
     work = Path(tmp_path_factory.mktemp("channels"))
     page_port = free_port()
-    origins = [f"http://127.0.0.1:{page_port}", f"http://localhost:{page_port}"]
+    embed_port = free_port()  # a host page of another site embedding the kit (test_embedding.py)
+    origins = [f"http://127.0.0.1:{page_port}", f"http://localhost:{page_port}", f"http://127.0.0.1:{embed_port}"]
     with SlackApiStandIn() as slack:
         env = {
             "WEB_ORIGINS": ",".join(origins),
@@ -38,11 +40,12 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChannelStack]
         }
         credentials = work / "credentials.yml"
         assert write_credentials(credentials, env) == []
-        with running_stack(work / "logs", MODEL, extra_env={**env, "BOT_CREDENTIALS": str(credentials)},
-                           rasa_args=["--cors", *origins]) as stack:
+        with running_stack(
+            work / "logs", MODEL, extra_env={**env, "BOT_CREDENTIALS": str(credentials)}, rasa_args=["--cors", *origins]
+        ) as stack:
             rasa_port = int(stack.url.rsplit(":", 1)[1])
             with serving("127.0.0.1", page_port, PageConfig(rasa_port=rasa_port)) as page_url:
-                yield ChannelStack(stack=stack, page_url=page_url, origins=origins, slack=slack)
+                yield ChannelStack(stack=stack, page_url=page_url, origins=origins, slack=slack, embed_port=embed_port)
 
 
 @pytest.fixture

@@ -1,134 +1,278 @@
-"""The demo page and its chat widget in headless Chromium, against the running assistant.
+"""The demo pages and their chat widget (the embed kit) in headless Chromium.
 
-Screenshots land in ``test-artifacts/`` (git-ignored) for a human to look at.
+Against the running assistant: the conversation, quick replies, reload, keyboard-only use with axe-core, the
+Spanish page. Without it: the notice with SCE's phone numbers, and the kit's own fallback when its widget
+bundle cannot load. Screenshots land in ``test-artifacts/`` (git-ignored) for a human to look at.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
 from typing import Iterator, List, Tuple
 from urllib.parse import urlsplit
 
 import pytest
 from channels_support import ARTIFACTS, ChannelStack
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from widget_support import (
+    REPLY_TIMEOUT_MS,
+    WATCH_PAGE,
+    W,
+    axe_violations,
+    bot_says,
+    csp_violations,
+    launch_browser,
+    local_storage_session,
+    responses,
+    say,
+    status,
+    wait_status,
+)
 
-pytestmark = [pytest.mark.servers, pytest.mark.browser]
+from bot.deploy.webpage import PageConfig, serving
+from tooling.servers import free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REPLY_TIMEOUT_MS = 30_000
+pytestmark = [pytest.mark.browser]
+servers = pytest.mark.servers
 
-# Set by a MutationObserver whenever the widget shows its typing dots, however briefly.
-WATCH_TYPING = """() => {
-  window.__typingSeen = false;
-  new MutationObserver(() => {
-    if (document.querySelector('.rw-typing-indication')) { window.__typingSeen = true; }
-  }).observe(document.body, {childList: true, subtree: true});
-}"""
+OUTAGE_LINE = "1-800-611-1911"
+SCE_LINE = "1-800-655-4555"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: run `make browser`", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launch_browser()
 
 
-def responses(page: Page) -> int:
-    return page.locator("#webchat .rw-response").count()
-
-
-def bot_says(page: Page, text: str, since: int = 0) -> None:
-    """Wait until one of the bot's messages after the first ``since`` ones contains ``text``."""
-    page.wait_for_function(
-        """([text, since]) => Array.from(document.querySelectorAll('#webchat .rw-response')).slice(since)
-             .some((node) => node.textContent.includes(text))""",
-        arg=[text, since], timeout=REPLY_TIMEOUT_MS,
-    )
-
-
-def say(page: Page, text: str) -> int:
-    """Type ``text`` into the widget and send it; return how many bot messages there were before."""
-    before = responses(page)
-    box = page.locator("#webchat .rw-new-message")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.locator("#webchat .rw-client").filter(has_text=text).last).to_be_visible()
-    return before
-
-
-def open_page(browser: Browser, channels: ChannelStack) -> Tuple[BrowserContext, Page, List[str], List[str]]:
-    """A fresh browser profile on the demo page; returns it with the requested URLs and console errors."""
+def open_page(browser: Browser, url: str) -> Tuple[BrowserContext, Page, List[str], List[str]]:
+    """A fresh browser profile on ``url``; returns it with the requested URLs and console errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(WATCH_PAGE)
     requested: List[str] = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
     errors: List[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(channels.page_url + "/")
+    page.goto(url)
     return context, page, requested, errors
 
 
+def focus_by_tab(page: Page, selector: str, key: str = "Tab", limit: int = 40) -> None:
+    """Press ``key`` until the focused element matches ``selector`` (keyboard only, no clicks)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{key} never reached {selector}")
+
+
+def focus_ring_visible(page: Page) -> bool:
+    return bool(
+        page.evaluate(
+            """() => { const s = getComputedStyle(document.activeElement);
+                       return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"""
+        )
+    )
+
+
+@servers
 def test_conversation_in_the_widget_survives_a_reload(channels: ChannelStack, browser: Browser) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    context, page, requested, errors = open_page(browser, channels)
+    context, page, requested, errors = open_page(browser, channels.page_url + "/")
     expect(page).to_have_title("Who do I call? | Electric Service Help Center (demo)")
     expect(page.get_by_text("Fictional site")).to_be_visible()
     page.get_by_role("button", name="Ask the assistant").click()
-    bot_says(page, "What's your question?")  # the greeting, sent on open
+    bot_says(page, "What's your question?")  # the greeting (/greet), sent on open
+    assert status(page) == "online"
 
-    # An outage goes to SCE; the typing dots show while the assistant works.
-    page.evaluate(WATCH_TYPING)
-    bot_says(page, "1-800-611-1911", say(page, "my power is out"))
-    expect(page.locator("#webchat .rw-response").last).to_contain_text("Southern California Edison")
+    # An outage goes to SCE; the typing dots show while the assistant works; the number is a tel: link.
+    bot_says(page, OUTAGE_LINE, say(page, "my power is out"))
+    last = page.locator(f"{W} .rw-response").last
+    expect(last).to_contain_text("Southern California Edison")
+    link = last.locator('a[href="tel:+18006111911"]')
+    expect(link).to_have_text(OUTAGE_LINE)
+    assert link.get_attribute("target") is None  # a call, not a new tab
     assert page.evaluate("window.__typingSeen") is True
 
     # Where the power comes from depends on the city: the assistant asks, with an "I don't know" quick reply.
     bot_says(page, "Which city or community", say(page, "where does my electricity come from"))
-    expect(page.locator("#webchat .rw-reply", has_text="I don't know").last).to_be_visible()
+    expect(page.locator(f"{W} .rw-reply", has_text="I don't know").last).to_be_visible()
     bot_says(page, "Clean Power Alliance", say(page, "Santa Monica"))
-    expect(page.locator("#webchat .rw-response").last).to_contain_text("1-888-585-3788")
+    expect(page.locator(f"{W} .rw-response").last).to_contain_text("1-888-585-3788")
+    expect(page.locator(f"{W} .rw-response").last.locator('a[href="tel:+18885853788"]')).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "webchat-conversation.png"))
 
-
-    # Reload: the same session id comes back from localStorage and the history is still there.
-    session = json.loads(page.evaluate("localStorage.getItem('chat_session')"))["session_id"]
+    # Reload: the same session comes back from localStorage and the history is still there.
+    session = local_storage_session(page)
     page.reload()
-    # The widget shows itself once Rasa confirmed the session; it may come back open or closed.
-    expect(page.locator("#webchat .rw-launcher")).to_be_visible(timeout=REPLY_TIMEOUT_MS)
-    if page.locator("#webchat .rw-conversation-container").count() == 0:
-        page.locator("#webchat .rw-launcher").click()
+    expect(page.locator(f"{W} .rw-launcher")).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    wait_status(page, "online")
+    if page.locator(f"{W} .rw-conversation-container").count() == 0:
+        page.locator(f"{W} .rw-launcher").click()
     bot_says(page, "Clean Power Alliance")
-    expect(page.locator("#webchat .rw-client").filter(has_text="my power is out")).to_be_visible()
-    assert json.loads(page.evaluate("localStorage.getItem('chat_session')"))["session_id"] == session
-    bot_says(page, "1-800-611-1911", say(page, "my power is out"))  # and the conversation goes on
+    expect(page.locator(f"{W} .rw-client").filter(has_text="my power is out")).to_be_visible()
+    assert local_storage_session(page) == session
+    bot_says(page, OUTAGE_LINE, say(page, "my power is out"))  # and the conversation goes on
     page.screenshot(path=str(ARTIFACTS / "webchat-after-reload.png"))
 
     hosts = {urlsplit(url).hostname for url in requested}
     assert hosts <= {"127.0.0.1", "localhost"}, f"the page loaded something from the internet: {requested}"
+    assert csp_violations(page) == []
     assert not errors, errors
     context.close()
 
 
+@servers
 def test_quick_reply_buttons_answer_for_the_user(channels: ChannelStack, browser: Browser) -> None:
-    context, page, _, errors = open_page(browser, channels)
+    context, page, _, errors = open_page(browser, channels.page_url + "/")
     page.get_by_role("button", name="Ask the assistant").click()
     bot_says(page, "Which city or community", say(page, "where does my electricity come from"))
     before = responses(page)
-    page.locator("#webchat .rw-reply", has_text="I don't know").click()
+    page.locator(f"{W} .rw-reply", has_text="I don't know").click()
     # The click sent "/dont_know": the assistant explains where to look instead of asking again.
     bot_says(page, "bill", before)
-    new = page.locator("#webchat .rw-response").all_text_contents()[before:]
+    new = page.locator(f"{W} .rw-response").all_text_contents()[before:]
     assert not any("Which city or community" in text for text in new), new
-    expect(page.locator("#webchat .rw-reply")).to_have_count(0)  # the buttons are gone once used
+    expect(page.locator(f"{W} .rw-reply")).to_have_count(0)  # the buttons are gone once used
     page.screenshot(path=str(ARTIFACTS / "webchat-quick-reply.png"))
     assert not errors, errors
     context.close()
+
+
+@servers
+def test_keyboard_only_use_with_labels_announcements_and_no_axe_violations(
+    channels: ChannelStack, browser: Browser
+) -> None:
+    context, page, _, errors = open_page(browser, channels.page_url + "/")
+    wait_status(page, "online")
+    assert axe_violations(page) == []  # closed: page and launcher
+
+    # Open: Tab to the launcher, which has a name, and Enter; the cursor lands in the labelled input.
+    focus_by_tab(page, f"{W} .rw-launcher")
+    launcher = page.locator(f"{W} .rw-launcher")
+    assert "Open the chat with the assistant" in (launcher.get_attribute("aria-label") or "")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    assert focus_ring_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator(f"{W} .rw-conversation-container")).to_be_visible()
+    page.wait_for_function("document.activeElement && document.activeElement.matches('.rw-new-message')")
+    assert page.locator(f"{W} .rw-new-message").get_attribute("aria-label") == "Your question for the assistant"
+    assert page.locator(f"{W} .rw-send").get_attribute("aria-label") == "Send"
+    assert launcher.get_attribute("aria-expanded") == "true"
+    assert focus_ring_visible(page)
+    bot_says(page, "What's your question?")
+
+    # Type and send; new replies are announced politely.
+    page.keyboard.type("where does my electricity come from")
+    before = responses(page)
+    page.keyboard.press("Enter")
+    bot_says(page, "Which city or community", before)
+    live = page.locator(f"{W} [aria-live='polite']")
+    expect(live).to_contain_text("Which city or community", timeout=REPLY_TIMEOUT_MS)
+    expect(live).to_contain_text("I don't know")  # the options are read out too
+
+    # Choose a reply button from the keyboard: back-tab from the input to it, Enter.
+    reply = f"{W} .rw-reply"
+    expect(page.locator(reply).last).to_be_visible()
+    assert axe_violations(page) == []  # open, with a conversation and reply buttons
+    focus_by_tab(page, reply, key="Shift+Tab", limit=10)
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "button"
+    assert focus_ring_visible(page)
+    before = responses(page)
+    page.keyboard.press("Enter")
+    bot_says(page, "bill", before)
+    expect(live).to_contain_text("bill", timeout=REPLY_TIMEOUT_MS)
+    page.wait_for_function("document.activeElement && document.activeElement.matches('.rw-new-message')")
+    page.screenshot(path=str(ARTIFACTS / "webchat-keyboard.png"))
+
+    # Close with Escape; focus returns to the launcher.
+    page.keyboard.press("Escape")
+    expect(page.locator(f"{W} .rw-conversation-container")).to_have_count(0)
+    page.wait_for_function("document.activeElement && document.activeElement.matches('.rasa-assistant .rw-launcher')")
+    assert focus_ring_visible(page)
+    assert axe_violations(page) == []
+    assert csp_violations(page) == []
+    assert not errors, errors
+    context.close()
+
+
+@servers
+def test_spanish_page_has_spanish_widget_texts_and_opening_message(channels: ChannelStack, browser: Browser) -> None:
+    context, page, _, errors = open_page(browser, channels.page_url + "/es/")
+    expect(page).to_have_title("¿A quién llamo? | Centro de Ayuda del Servicio Eléctrico (demo)")
+    assert page.locator(W).get_attribute("lang") == "es"
+    wait_status(page, "online")
+    launcher = page.locator(f"{W} .rw-launcher")
+    assert (launcher.get_attribute("aria-label") or "").startswith("Abrir el chat con el asistente")
+    page.get_by_role("button", name="Pregúntele al asistente").click()
+    expect(page.locator(f"{W} .rw-header")).to_contain_text("Asistente del Centro de Ayuda")
+    expect(page.locator(f"{W} .rw-header")).to_contain_text("¿SCE, su CCA, CAISO o la CPUC?")
+    box = page.locator(f"{W} .rw-new-message")
+    assert (box.get_attribute("placeholder") or "").startswith("Pregunte sobre apagones")
+    assert box.get_attribute("aria-label") == "Su pregunta para el asistente"
+    # The opening message is the widget's own: nothing is asked of the assistant until the visitor writes.
+    opening = page.locator(f"{W} .rasa-assistant__opening")
+    expect(opening).to_contain_text("¡Hola! Le digo a quién contactar")
+    expect(page.locator(f"{W} [aria-live='polite']")).to_contain_text("¡Hola!")
+    page.wait_for_timeout(1500)
+    assert responses(page) == 1 and page.locator(f"{W} .rw-client").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "webchat-es.png"))
+    assert axe_violations(page) == []
+    assert csp_violations(page) == []
+    assert not errors, errors
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "lead", "label"),
+    [
+        ("/", "The assistant can't be reached right now", "Close the chat"),
+        ("/es/", "En este momento no podemos comunicarnos con el asistente", "Cerrar el chat"),
+    ],
+)
+def test_unreachable_assistant_shows_sce_phone_numbers(browser: Browser, path: str, lead: str, label: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    nobody = free_port()  # no Rasa there
+    with serving("127.0.0.1", 0, PageConfig(rasa_port=nobody)) as url:
+        context, page, _, _ = open_page(browser, url + path)
+        # The launcher is shown although the assistant is unreachable, and the page's button opens the chat.
+        expect(page.locator(f"{W} .rw-launcher")).to_be_visible()
+        page.locator("#open-chat").click()
+        expect(page.locator(f"{W} .rw-conversation-container")).to_be_visible()
+        wait_status(page, "offline", timeout=15_000)
+        notice = page.locator(f"{W} .rw-conversation-container .rasa-assistant__offline")
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text(lead)
+        expect(notice.locator('a[href="tel:+18006554555"]')).to_have_text(SCE_LINE)
+        expect(notice.locator('a[href="tel:+18006111911"]')).to_have_text(OUTAGE_LINE)
+        expect(page.locator(f"{W} [aria-live='polite']")).to_contain_text(lead)
+        assert page.locator(f"{W} .rw-launcher").get_attribute("aria-label") == label
+        page.screenshot(path=str(ARTIFACTS / f"webchat-offline{path.strip('/') and '-es'}.png"))
+        assert axe_violations(page) == []
+        assert csp_violations(page) == []
+        context.close()
+
+
+def test_widget_bundle_missing_shows_the_kits_own_launcher_with_phone_numbers(browser: Browser) -> None:
+    with serving("127.0.0.1", 0, PageConfig(rasa_port=free_port())) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(WATCH_PAGE)
+        context.route("**/kit/webchat.js*", lambda route: route.abort())  # e.g. blocked or the CDN is down
+        page = context.new_page()
+        page.goto(url + "/")
+        wait_status(page, "unavailable", timeout=15_000)
+        launcher = page.locator(f"{W} .rasa-assistant__fallback-launcher")
+        expect(launcher).to_be_visible()
+        assert "assistant unavailable" in (launcher.get_attribute("aria-label") or "")
+        page.get_by_role("button", name="Ask the assistant").click()  # never a silent no-op
+        panel = page.locator(f"{W} .rasa-assistant__fallback-panel")
+        expect(panel).to_be_visible()
+        expect(panel.locator('a[href="tel:+18006111911"]')).to_be_visible()
+        expect(panel.locator('a[href="tel:+18006554555"]')).to_be_visible()
+        assert axe_violations(page) == []
+        page.keyboard.press("Escape")
+        expect(panel).to_be_hidden()
+        page.wait_for_function(
+            "document.activeElement && document.activeElement.matches('.rasa-assistant__fallback-launcher')"
+        )
+        context.close()

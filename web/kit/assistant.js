@@ -255,11 +255,7 @@
     if (state.status === "offline" || state.status === "unavailable") {
       return;
     }
-    var wasOnline = state.status === "online";
-    setStatus("offline");
-    if (wasOnline || isOpen()) {
-      announce(config.offlineMessage);
-    }
+    setStatus("offline"); // the notice is placed (and announced) in the open chat by enhance()
   }
 
   function goOnline() {
@@ -322,6 +318,13 @@
     if (event.key === "Enter" || event.key === " " || event.key === "Spacebar") {
       event.preventDefault();
       event.currentTarget.click();
+      // The widget removes the buttons once one is chosen: keep the keyboard user in the conversation.
+      window.setTimeout(function () {
+        var input = q(".rw-new-message");
+        if (input && (!document.activeElement || document.activeElement === document.body)) {
+          input.focus();
+        }
+      }, 0);
     }
   }
 
@@ -337,7 +340,6 @@
   function showTransientNotice(text) {
     clearTransientNotice();
     state.transientNotice = text;
-    announce(text);
     enhance();
   }
 
@@ -366,6 +368,7 @@
     } else {
       conversation.insertBefore(notice, sender && sender.parentNode === conversation ? sender : null);
     }
+    announce(text);
   }
 
   function openingMessageNode() {
@@ -605,8 +608,10 @@
       open();
     }
   });
-  root.addEventListener("keydown", function (event) {
-    if ((event.key === "Escape" || event.key === "Esc") && isOpen()) {
+  document.addEventListener("keydown", function (event) {
+    var active = document.activeElement;
+    var inWidget = !active || active === document.body || root.contains(active);
+    if ((event.key === "Escape" || event.key === "Esc") && inWidget && isOpen()) {
       event.preventDefault();
       close();
       if (state.fallback) {

@@ -636,6 +636,14 @@
       useFallback("webchat.js did not define WebChat");
       return;
     }
+    if (state.fallback) {
+      // The widget arrived after open() gave up waiting for it: it replaces the stand-in.
+      state.pendingOpen = !state.fallback.panel.hidden;
+      state.fallback = null;
+      while (mount.firstChild) {
+        mount.removeChild(mount.firstChild);
+      }
+    }
     try {
       window.WebChat.default(
         {

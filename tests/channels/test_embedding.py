@@ -139,6 +139,7 @@ def test_widget_shows_the_numbers_while_the_assistant_is_away_and_reconnects_by_
             wait_status(page, "online")
             page.get_by_role("button", name="Chat with us").click()
             bot_says(page, "1-800-611-1911", say(page, "my power is out"))
+            bot_says(page, "Which city or community", say(page, "who supplies my electricity"))
 
             proxy.cut()  # the assistant is gone
             wait_status(page, "offline")
@@ -146,14 +147,20 @@ def test_widget_shows_the_numbers_while_the_assistant_is_away_and_reconnects_by_
             expect(notice).to_be_visible()
             expect(notice.locator('a[href="tel:+18006554555"]')).to_be_visible()
             expect(notice.locator('a[href="tel:+18006111911"]')).to_be_visible()
+            # Offline nothing is sent, so nothing is queued to be lost: the input is disabled and a reply button
+            # only says why.
+            expect(page.locator(f"{W} .rw-new-message")).to_be_disabled()
+            page.locator(f"{W} .rw-reply", has_text="I don't know").click()
+            expect(page.locator(f"{W} .rasa-assistant__transient")).to_contain_text("Not sent")
+            assert page.locator(f"{W} .rw-client").filter(has_text="I don't know").count() == 0
             page.screenshot(path=str(ARTIFACTS / "embed-offline.png"))
             page.wait_for_timeout(3000)  # a few failed reconnection attempts
 
             proxy.start()  # and back: socket.io reconnects without any help
             wait_status(page, "online", timeout=REPLY_TIMEOUT_MS)
             expect(notice).to_have_count(0)
-            bot_says(page, "Which city or community", say(page, "who supplies my electricity"))
-            bot_says(page, "Clean Power Alliance", say(page, "Santa Monica"))
+            expect(page.locator(f"{W} .rasa-assistant__transient")).to_have_count(0)
+            bot_says(page, "Clean Power Alliance", say(page, "Santa Monica"))  # the conversation goes on
             # One socket per widget: whatever was opened while reconnecting, one connection is left.
             assert sum(1 for socket in sockets if not socket.is_closed()) == 1, [s.url for s in sockets]
             assert csp_violations(page) == []

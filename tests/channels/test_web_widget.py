@@ -247,6 +247,7 @@ def test_unreachable_assistant_shows_sce_phone_numbers(browser: Browser, path: s
         expect(notice.locator('a[href="tel:+18006111911"]')).to_have_text(OUTAGE_LINE)
         expect(page.locator(f"{W} [aria-live='polite']")).to_contain_text(lead)
         assert page.locator(f"{W} .rw-launcher").get_attribute("aria-label") == label
+        expect(page.locator(f"{W} .rw-new-message")).to_be_disabled()  # nothing is queued to be lost
         page.screenshot(path=str(ARTIFACTS / f"webchat-offline{path.strip('/') and '-es'}.png"))
         assert axe_violations(page) == []
         assert csp_violations(page) == []

@@ -43,7 +43,9 @@
         "If anyone is in danger, call 911.",
       reconnected: "The assistant is back.",
       tooFast: "You are sending messages too quickly. Please wait a moment and try again.",
-      refused: "Your last message could not be sent. Please shorten it or try again.",
+      tooLong: "Your last message was too long. Please shorten it and send it again.",
+      refused: "Your last message did not reach the assistant. Please send it again.",
+      keptOffline: "Not sent: the assistant can't be reached right now. Please try again when it is back.",
       options: "Options",
       unavailableLabel: "assistant unavailable",
     },
@@ -64,7 +66,10 @@
         "para reportar un apagón. Si alguien está en peligro, llame al 911.",
       reconnected: "El asistente está disponible de nuevo.",
       tooFast: "Está enviando mensajes demasiado rápido. Espere un momento y vuelva a intentarlo.",
-      refused: "No se pudo enviar su último mensaje. Acórtelo o vuelva a intentarlo.",
+      tooLong: "Su último mensaje era demasiado largo. Acórtelo y envíelo de nuevo.",
+      refused: "Su último mensaje no llegó al asistente. Envíelo de nuevo, por favor.",
+      keptOffline: "No se envió: en este momento no podemos comunicarnos con el asistente. Vuelva a intentarlo " +
+        "cuando el asistente esté disponible.",
       options: "Opciones",
       unavailableLabel: "asistente no disponible",
     },
@@ -260,6 +265,7 @@
 
   function goOnline() {
     window.clearTimeout(state.offlineTimer);
+    state.transientNotice = null;
     var wasOffline = state.status === "offline";
     setStatus("online");
     if (wasOffline && isOpen()) {
@@ -267,9 +273,27 @@
     }
   }
 
+  // The server's answer to a message it did not take (bot.channels.socketio: {"error", "status"}).
   function onRefused(data) {
     var status = data && data.status;
-    showTransientNotice(status === 429 ? strings.tooFast : strings.refused);
+    showTransientNotice(status === 429 ? strings.tooFast : status === 413 ? strings.tooLong : strings.refused);
+  }
+
+  // Offline, the widget disables its input but not its reply buttons: a click would be queued and lost on
+  // reconnection (the new connection has no session yet when the queue is flushed). Say so instead; capture
+  // phase, before React sees the event.
+  function holdWhileOffline(event) {
+    if (state.status !== "offline") {
+      return;
+    }
+    var target = event.target;
+    var isSend = event.type === "submit" && target.classList && target.classList.contains("rw-sender");
+    var isReply = event.type === "click" && target.closest && target.closest("div.rw-reply");
+    if (isSend || isReply) {
+      event.preventDefault();
+      event.stopPropagation();
+      showTransientNotice(strings.keptOffline);
+    }
   }
 
   var socketEvents = {
@@ -703,6 +727,8 @@
   }
 
   function attach() {
+    root.addEventListener("submit", holdWhileOffline, true);
+    root.addEventListener("click", holdWhileOffline, true);
     document.body.appendChild(root);
     if (typeof MutationObserver === "function") {
       new MutationObserver(enhance).observe(root, { childList: true, subtree: true });

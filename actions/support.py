@@ -9,7 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import BackendUnavailable, call_bounded
+from actions.handoff import handling_party, has_routed_question, language, offer_handoff
 from actions.routing import question_of, route_and_answer
+from bot.handoff import EventKind, record_event
+from bot.handoff.targets import usable_target
+from bot.handoff.texts import say
 from bot.replies import contact_line
 from bot.repository import PartyInfo, role_table
 from bot.slots import Slot
@@ -50,15 +54,26 @@ class ActionRequestHuman(Action):
             return []
         kind = tracker.get_slot("responsible_party")
         cca_name = tracker.get_slot("cca")
-        party: PartyInfo = table.party_of_kind("SCE")
-        if kind == "CCA" and cca_name:
-            party = next((p for p in table.ccas if p.name == cca_name), party)
-        elif kind in {"CAISO", "CPUC"}:
-            party = table.party_of_kind(kind)
+        party: PartyInfo = handling_party(table, kind, cca_name)
         topic = tracker.get_slot("inquiry_topic")
         parsed = Topic(topic) if topic in {t.value for t in Topic} else None
         dispatcher.utter_message(
             text=f"To talk to a person, contact {party.label}: {contact_line(party, parsed)}. "
             "I'm an automated assistant and can't transfer the chat myself."
         )
-        return []
+        await call_bounded(
+            record_event,
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            EventKind.HUMAN_REQUEST,
+            topic=topic,
+            party=kind,
+            place=tracker.get_slot("city"),
+            cca=cca_name if kind == "CCA" else None,
+        )
+        # With a webhook for the party, offer to pass the routed question on (docs/handoff.md).
+        if has_routed_question(tracker):
+            return offer_handoff(dispatcher, tracker, party)
+        if usable_target(party.key) is not None:
+            dispatcher.utter_message(text=say("ask_question_first", language(tracker)))
+        return [SlotSet("handoff_offered", False)] if tracker.get_slot("handoff_offered") else []

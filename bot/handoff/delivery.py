@@ -294,7 +294,7 @@ class DeliveryWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="handoff-delivery", daemon=True)
-        self._last_purge = 0.0
+        self._last_purge: float | None = None  # purge on the first pass, then every PURGE_EVERY_SECONDS
         self.passes = 0
 
     def start(self) -> DeliveryWorker:
@@ -321,7 +321,7 @@ class DeliveryWorker:
             try:
                 poll = poll_seconds()
                 delay = deliver_due(self.url).next_due_in
-                if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
+                if self._last_purge is None or time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
                     purge(url=self.url)
                     self._last_purge = time.monotonic()
             except Exception as exc:  # noqa: BLE001 - the loop must survive a bad database or setting

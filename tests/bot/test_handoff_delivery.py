@@ -284,3 +284,16 @@ def test_a_ticket_needs_a_way_to_reach_the_customer(outbox):
     with pytest.raises(ValueError):
         file_ticket(TicketDraft("c", "rest", "SCE", "sce", "Southern California Edison", None, None, None, "Al"))
     assert tickets(status=None) == []
+
+
+def test_the_delivery_loop_purges_old_tickets_when_it_starts(outbox, receiver):
+    old = file_ticket(SCE_BILLING)
+    with db.session_factory().begin() as session:
+        session.execute(
+            update(HandoffTicket).values(
+                status="delivered", created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=120)
+            )
+        )
+    delivery.ensure_worker()
+    wait_for(lambda: tickets(status=None) == [])
+    assert old.reference and receiver.requests == []

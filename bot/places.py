@@ -77,10 +77,9 @@ def _tokens(text: str) -> List[str]:
     return _TOKEN.findall(fold_accents(text))
 
 
-def _ngrams(tokens: List[str]) -> Iterable[Tuple[str, str, bool]]:
-    """(normalized, original, qualified) n-grams, longest first, skipping ones made only of stopwords.
-
-    ``qualified`` is true when a neighbouring word makes the n-gram part of a larger place.
+def _ngram_spans(tokens: List[str]) -> Iterable[Tuple[str, str, bool, int, int]]:
+    """(normalized, original, qualified, start, end) n-grams, longest first, skipping ones made only of
+    stopwords. ``qualified`` is true when a neighbouring word makes the n-gram part of a larger place.
     """
     lowered = [t.lower() for t in tokens]
     for n in range(min(_MAX_NGRAM, len(tokens)), 0, -1):
@@ -91,7 +90,12 @@ def _ngrams(tokens: List[str]) -> Iterable[Tuple[str, str, bool]]:
             qualified = (i > 0 and lowered[i - 1] in _QUALIFIERS_BEFORE) or (
                 i + n < len(tokens) and lowered[i + n] in _QUALIFIERS_AFTER
             )
-            yield " ".join(window).lower(), " ".join(window), qualified
+            yield " ".join(window).lower(), " ".join(window), qualified, i, i + n
+
+
+def _ngrams(tokens: List[str]) -> Iterable[Tuple[str, str, bool]]:
+    for key, original, qualified, _start, _end in _ngram_spans(tokens):
+        yield key, original, qualified
 
 
 def _acceptable_short(key: str, original: str) -> bool:
@@ -124,9 +128,28 @@ def _exact(text: str, names: Dict[str, str], any_case: bool) -> _Found | None:
     return None
 
 
+def _longer_near_miss(tokens: List[str], start: int, end: int, names: Dict[str, str], target: str) -> str | None:
+    """Another known name that the match plus a neighbouring word nearly spells ("Westlake Vilage" is
+    Westlake Village misspelt, not the Westlake neighbourhood)."""
+    spans = [(start, end + 1), (start, end + 2), (start - 1, end), (start - 2, end)]
+    for lo, hi in spans:
+        if lo < 0 or hi > len(tokens):
+            continue
+        key = " ".join(tokens[lo:hi]).lower()
+        for name_key, other in names.items():
+            if other == target or abs(len(name_key) - len(key)) > 3:
+                continue
+            if SequenceMatcher(None, key, name_key).ratio() >= FUZZY_ACCEPT:
+                return other
+    return None
+
+
 def _in_phrase(tokens: List[str], names: Dict[str, str], regions: Dict[str, str]) -> _Found | None:
-    for key, original, qualified in _ngrams(tokens):
+    for key, original, qualified, start, end in _ngram_spans(tokens):
         if key in names and not qualified and _acceptable_in_phrase(key, original):
+            longer = _longer_near_miss(tokens, start, end, names, names[key])
+            if longer is not None:
+                return _Found(suggestions=(longer, names[key]), problem=Problem.SUGGESTION, suggestion=longer)
             return _Found(names[key], 0.95, original)
         if key in regions and _acceptable_short(key, original):
             return _Found(region=regions[key], matched=original, problem=Problem.REGION)
@@ -136,8 +159,8 @@ def _in_phrase(tokens: List[str], names: Dict[str, str], regions: Dict[str, str]
 def _fuzzy(tokens: List[str], names: Dict[str, str]) -> _Found:
     best: Tuple[float, str | None] = (0.0, None)
     scores: Dict[str, float] = {}
-    for key, _original, qualified in _ngrams(tokens):
-        if len(key) < 4 or qualified:
+    for key, original, qualified in _ngrams(tokens):
+        if len(key) < 4 or qualified or (len(tokens) > 1 and not _acceptable_in_phrase(key, original)):
             continue
         for name_key, target in names.items():
             if len(name_key) < 4 or abs(len(name_key) - len(key)) > max(3, len(name_key) // 3):
@@ -221,7 +244,7 @@ def resolve_place(text: str, on: dt.date | None = None, table: RoleTable | None 
                 found = _Found(region=table.region_names[whole], matched=query.strip(), problem=Problem.REGION)
             else:
                 found = _in_phrase(tokens, table.place_names, table.region_names) or _Found()
-        if found.target is None and found.region is None:
+        if found.target is None and found.region is None and found.suggestion is None:
             zip_match = _ZIP.search(query)
             if zip_match:
                 zip_code = zip_match.group(1)

@@ -10,10 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Sequence, Tuple
 
 import pytest
+import yaml
 
 from bot import config
 
 CPA = "Clean Power Alliance of Southern California"
+SEED = yaml.safe_load((config.SEED_DIR / "role_table.yml").read_text(encoding="utf-8"))
 
 
 def run_cli(args: List[str], database_url: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -67,8 +69,23 @@ def test_generation_in_huntington_beach_is_sce_bundled(seeded_url):
 
 def test_generation_in_pasadena_is_not_sce(seeded_url):
     out = route_json(seeded_url, "--topic", "generation", "--city", "Pasadena")
-    assert out["party"] is None and out["primary"] is None and out["customer"] == "outside"
-    assert "Pasadena is not served by SCE" in out["answer"]
+    assert out["party"] is None and out["customer"] == "other_utility"
+    assert out["primary"]["party"] == "UTILITY" and out["delivering_utility"] == out["primary"]["name"]
+    assert "not SCE, serves Pasadena" in out["answer"]
+
+
+def test_outage_in_orcutt_is_pge_and_generation_3ce(seeded_url):
+    outage = route_json(seeded_url, "--topic", "outage", "--city", "Orcutt")
+    assert outage["party"] is None and outage["primary"]["name"] == "Pacific Gas and Electric Company"
+    assert outage["answer"].startswith("PG&E, not SCE, serves Orcutt")
+    generation = route_json(seeded_url, "--topic", "generation", "--city", "Orcutt")
+    assert generation["party"] == "CCA" and generation["cca"] == "Central Coast Community Energy"
+
+
+def test_route_with_a_subtopic_and_a_zip_code(seeded_url):
+    out = route_json(seeded_url, "--topic", "billing", "--subtopic", "assistance_programs", "--city", "90401")
+    assert out["subtopic"] == "assistance_programs" and out["place"] == "Santa Monica" and out["party"] == "SCE"
+    assert "1-800-798-5723" in out["answer"]
 
 
 def test_route_by_cca(seeded_url):
@@ -96,13 +113,23 @@ def test_places_without_a_cca_lists_every_place(seeded_sqlite_url):
     assert rows["La Cañada Flintridge"]["provider"] == CPA  # printed as UTF-8, not escaped
 
 
-def test_places_does_not_report_a_pending_cca_as_todays_provider(seeded_sqlite_url):
-    proc = run_cli(["places", "--cca", "OCPA"], seeded_sqlite_url)
-    if proc.returncode != 0:  # a crash is a real failure, not the known bug
-        pytest.fail(proc.stderr)
+def test_places_reports_a_pending_city_as_sce_joining_its_cca(seeded_sqlite_url):
+    proc = run_cli(["places", "--cca", "OCPA", "--details"], seeded_sqlite_url)
+    assert proc.returncode == 0, proc.stderr
     rows = {row["place"]: row for row in json.loads(proc.stdout)}
-    pending = rows.get("Fountain Valley")
-    assert pending is None or pending["provider"] != "Orange County Power Authority"
+    assert rows["Fountain Valley"]["status"] == "pending_cca"
+    assert rows["Fountain Valley"]["provider"] == "Southern California Edison (joining Orange County Power Authority)"
+    assert rows["Irvine"]["delivered_by"] == "Southern California Edison"
+
+
+def test_places_details_name_the_delivering_utility(seeded_sqlite_url):
+    proc = run_cli(["places", "--details"], seeded_sqlite_url)
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["place"]: row for row in json.loads(proc.stdout)}
+    assert rows["Orcutt"]["provider"] == "Central Coast Community Energy"
+    assert rows["Orcutt"]["delivered_by"] == "Pacific Gas and Electric Company"
+    assert rows["Los Alamos"]["confidence"] == "probable"
+    assert rows["Indian Wells"]["also_delivered_by"] == "Imperial Irrigation District"
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -114,6 +141,9 @@ BAD: List[Tuple[str, List[str], str]] = [
     ("blank-city", ["route", "--topic", "generation", "--city", "   "], "city is empty"),
     ("10KB-city", ["route", "--topic", "generation", "--city", "x" * 10_240], "characters long"),
     ("unknown-city", ["route", "--topic", "generation", "--city", "Springfield"], "Springfield"),
+    ("misspelt-city", ["route", "--topic", "generation", "--city", "santa monca"], "Did you mean Santa Monica?"),
+    ("county-alone", ["route", "--topic", "generation", "--city", "Orange County"], "Which city or community"),
+    ("unknown-subtopic", ["route", "--topic", "billing", "--subtopic", "trees"], "unknown subtopic"),
     ("injection-city", ["route", "--topic", "generation", "--city", "'; DROP TABLE places;--"], "couldn't find"),
     ("template-city", ["route", "--topic", "generation", "--city", "{{7*7}} <script>"], "couldn't find"),
     ("unknown-cca", ["route", "--topic", "generation", "--cca", "Acme Power"], "no CCA called"),
@@ -164,6 +194,35 @@ def test_db_seed_creates_the_role_table_and_can_be_rerun(tmp_path):
     for _ in range(2):
         proc = run_cli(["db", "seed"], url)
         assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["seeded"]["parties"] == 17
+        assert json.loads(proc.stdout)["seeded"]["parties"] == len(SEED["parties"])
     out = route_json(url, "--topic", "generation", "--city", "Santa Monica")
     assert out["primary"]["name"] == CPA
+
+
+# --- facts check --------------------------------------------------------------------------------
+
+
+def test_facts_check_passes_on_the_seed_as_of_its_date():
+    proc = run_cli(["facts", "check", "--today", "2026-11-30", "--limit", "3"], "sqlite://")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pending changes past their expected date: 0" in proc.stdout
+    assert "ok: no pending change" in proc.stdout
+
+
+def test_facts_check_fails_naming_a_pending_change_long_past_due(seed_copy):
+    def edit(data):
+        fv = next(p for p in data["places"] if p["name"] == "Fountain Valley")
+        fv["pending"]["expected_by"] = "2026-01-31"
+        return data
+
+    seed_dir = seed_copy(edit)
+    proc = run_cli(["facts", "check", "--today", "2026-11-30", "--seed-dir", str(seed_dir)], "sqlite://")
+    assert proc.returncode == 1
+    assert "FAIL Fountain Valley: joining OCPA, expected late 2026 (by 2026-01-31), 303 days past" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].endswith("Fountain Valley")
+
+
+@pytest.mark.parametrize("args,message", [(["--months", "0"], "--months"), (["--today", "soon"], "--today")])
+def test_facts_check_bad_arguments_are_one_line_errors(args, message):
+    line = assert_clean_error(run_cli(["facts", "check", *args], "sqlite://"))
+    assert message in line

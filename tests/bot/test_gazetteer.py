@@ -34,6 +34,7 @@ def entities(nlp, text: str) -> List[Tuple[str, str]]:
 def test_patterns_cover_every_place_and_cca(shared_table, patterns):
     ids = {(p["label"], p["id"]) for p in patterns}
     assert {(CITY, name) for name in shared_table.places} <= ids
+    assert {(CITY, name) for name in shared_table.regions} <= ids
     assert {(CCA, party.name) for party in shared_table.ccas} <= ids
     assert not any(p["id"] in ("Southern California Edison", "California Public Utilities Commission")
                    for p in patterns)
@@ -101,7 +102,11 @@ def test_cca_entities_have_canonical_values(nlp, text, expected):
         ("Orange County Power Authority sent me a letter", [(CCA, OCPA)]),
         ("Santa Barbara Clean Energy", [(CCA, "Santa Barbara Clean Energy")]),
         ("Apple Valley Choice Energy", [(CCA, "Apple Valley Choice Energy")]),
-        ("I live in Orange County", [(CITY, "Unincorporated Orange County")]),
+        ("I live in Orange County", [(CITY, "Orange County")]),  # a region: the form asks which city
+        ("I live in unincorporated Orange County", [(CITY, "Unincorporated Orange County")]),
+        ("I live in North Hollywood", [(CITY, "North Hollywood")]),
+        ("I live in West Hollywood", [(CITY, "West Hollywood")]),
+        ("Westlake Village", [(CITY, "Westlake Village")]),
         ("I live in South Pasadena", [(CITY, "South Pasadena")]),
         ("Pomona Choice Energy serves Pomona", [(CCA, "Pomona Choice Energy"), (CITY, "Pomona")]),
     ],
@@ -147,3 +152,48 @@ def test_bare_entity_answers_are_recognised(nlp, text, bare):
     from bot.nlu.gazetteer import is_bare_entity_answer
 
     assert is_bare_entity_answer(text, extract(nlp, text)) is bare
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("power is out in Orcutt", [(CITY, "Orcutt")]),
+        ("I live in Altadena", [(CITY, "Altadena")]),
+        ("we're in Big Bear Lake", [(CITY, "Big Bear Lake")]),
+        ("I'm in Watts", [(CITY, "Watts")]),
+        ("I live in Orange", [(CITY, "Orange")]),
+        ("my house is in Idyllwild", [(CITY, "Idyllwild-Pine Cove")]),
+        ("I live in unincorporated Riverside County", [(CITY, "Riverside County")]),
+        ("LA County", [(CITY, "Los Angeles County")]),
+    ],
+)
+def test_new_places_and_regions_are_found(nlp, text, expected):
+    assert entities(nlp, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many watts does my fridge use",
+        "is there help during corona",
+        "the orange light on my meter is blinking",
+        "they are banning gas stoves",
+        "is that paramount to safety",
+    ],
+)
+def test_place_names_that_are_everyday_words_need_a_capital(nlp, text):
+    assert entities(nlp, text) == []
+
+
+def test_every_place_region_and_alias_is_found_by_the_ruler(shared_table, nlp):
+    from bot.text import normalize
+
+    missed = []
+    entries = [(p.name, a) for p in shared_table.places.values() for a in (p.name, *p.aliases)]
+    entries += [(r.name, a) for r in shared_table.regions.values() for a in (r.name, *r.aliases)]
+    for name, alias in entries:
+        if len(normalize(alias).replace(" ", "")) <= 3 and not alias.isupper():
+            continue  # a short alias in lower case is never a pattern ("la")
+        if (CITY, name) not in entities(nlp, f"I live in {alias}"):
+            missed.append(alias)
+    assert missed == []

@@ -226,34 +226,27 @@ def test_bad_seed_file_raises_value_error_before_touching_the_database(seed_copy
     assert inspect(db.get_engine(empty_url)).get_table_names() == []
 
 
+def _extra_topic(d):
+    d["topics"]["weather"] = d["topics"]["outage"]
+    return d
+
+
+def _unknown_subtopic(d):
+    d["topics"]["outage"]["subtopics"]["tree_trimming"] = {"function": "x", "rules": []}
+    return d
+
+
+def _old_customer_word(d):
+    d["topics"]["enrollment"]["rules"][1]["customer"] = "pending"
+    return d
+
+
 @pytest.mark.parametrize(
     "edit,message",
     [
-        pytest.param(
-            lambda d: {**d, "topics": {**d["topics"], "weather": d["topics"]["outage"]}}, "weather", id="topic"
-        ),
-        pytest.param(
-            lambda d: {
-                **d,
-                "topics": {
-                    **d["topics"],
-                    "outage": {**d["topics"]["outage"], "subtopics": {"tree_trimming": {"function": "x", "rules": []}}},
-                },
-            },
-            "tree_trimming",
-            id="subtopic",
-        ),
-        pytest.param(
-            lambda d: {
-                **d,
-                "topics": {
-                    **d["topics"],
-                    "outage": {**d["topics"]["outage"], "rules": [{**d["topics"]["outage"]["rules"][0], "customer": "pending"}]},
-                },
-            },
-            "pending",
-            id="old-customer-word",
-        ),
+        pytest.param(_extra_topic, "weather", id="topic"),
+        pytest.param(_unknown_subtopic, "tree_trimming", id="subtopic"),
+        pytest.param(_old_customer_word, "pending", id="old-customer-word"),
     ],
 )
 def test_bad_responsibilities_raise_before_touching_the_database(seed_copy, empty_url, edit, message):

@@ -159,13 +159,20 @@ def _in_phrase(tokens: List[str], names: Dict[str, str], regions: Dict[str, str]
 def _fuzzy(tokens: List[str], names: Dict[str, str]) -> _Found:
     best: Tuple[float, str | None] = (0.0, None)
     scores: Dict[str, float] = {}
+    by_size: Dict[int, List[Tuple[str, str]]] = {}
+    for name_key, target in names.items():
+        if len(name_key) >= 4:
+            by_size.setdefault(len(name_key), []).append((name_key, target))
     for key, original, qualified in _ngrams(tokens):
         if len(key) < 4 or qualified or (len(tokens) > 1 and not _acceptable_in_phrase(key, original)):
             continue
-        for name_key, target in names.items():
-            if len(name_key) < 4 or abs(len(name_key) - len(key)) > max(3, len(name_key) // 3):
+        matcher = SequenceMatcher(None, b=key)  # the n-gram is preprocessed once, the names vary
+        sizes = [s for s in by_size if abs(s - len(key)) <= max(3, s // 3)]
+        for name_key, target in (item for s in sizes for item in by_size[s]):
+            matcher.set_seq1(name_key)
+            if matcher.real_quick_ratio() < FUZZY_SUGGEST or matcher.quick_ratio() < FUZZY_SUGGEST:
                 continue
-            ratio = SequenceMatcher(None, key, name_key).ratio()
+            ratio = matcher.ratio()
             if ratio > scores.get(target, 0.0):
                 scores[target] = ratio
             needed = FUZZY_ACCEPT if len(name_key) >= 8 else FUZZY_ACCEPT_SHORT

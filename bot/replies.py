@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List, Sequence
 
 from bot.places import PlaceMatch, Problem
-from bot.repository import PartyInfo
+from bot.repository import PartyInfo, RoleTable, role_table
 from bot.routing import Assignment, Routing
 from bot.topics import PartyKind, Subtopic, Topic
 
@@ -120,6 +120,16 @@ def render(routing: Routing, spanish: bool = False) -> str:
         lines.append(f"Note: {note[0].upper()}{note[1:]}; your bill shows which utility serves you.")
     lines.extend(routing.notes)
     return "\n".join(lines)
+
+
+SAFETY_KEYS = ("downed_line", "wire_on_vehicle", "electrical_injury_or_fire", "gas_smell")
+
+
+def safety_guidance(key: str, table: RoleTable | None = None) -> str | None:
+    """The seeded, sourced safety text: ``downed_line`` (100 feet, 911, then the outage line),
+    ``wire_on_vehicle``, ``electrical_injury_or_fire`` or ``gas_smell`` (leave, 911 and the gas company)."""
+    item = (table or role_table()).guidance.get(key)
+    return item.text if item is not None and item.kind == "safety" else None
 
 
 def person_contact(party: PartyInfo, topic: Topic | None = None, spanish: bool = False) -> str:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot import config
-from bot.replies import contact_line, render
+from bot.replies import SAFETY_KEYS, contact_line, person_contact, render, safety_guidance
 from bot.routing import route
 from bot.topics import TOPIC_NAMES, PartyKind, Subtopic, Topic
 
@@ -505,3 +505,23 @@ def test_a_zip_code_routes_like_its_city(shared_table):
 def test_party_kind_values_are_plain_strings_for_the_slot(shared_table):
     kind = route("outage", place="Irvine", table=shared_table).party_kind
     assert type(kind) is str and kind == PartyKind.SCE.value
+
+
+def test_spanish_replies_add_sces_spanish_line(shared_table):
+    routing = route("billing", place="Irvine", table=shared_table)
+    assert "en español 1-800-441-2233" in render(routing, spanish=True)
+    assert "1-800-441-2233" not in render(routing)
+
+
+@pytest.mark.parametrize("key", SAFETY_KEYS)
+def test_safety_guidance_is_seeded_text(shared_table, key):
+    text = safety_guidance(key, table=shared_table)
+    assert text and "911" in text
+    assert safety_guidance("outage", table=shared_table) is None
+
+
+def test_person_contact_for_a_party_by_name(shared_table):
+    from bot.places import resolve_party
+
+    assert "1-800-808-2837" in person_contact(resolve_party("Bear Valley Electric", table=shared_table))
+    assert "PG&E bill" in person_contact(resolve_party("PG&E", table=shared_table))

@@ -60,6 +60,7 @@ NOT_A_QUESTION = frozenset(
     }
 )
 NEW_QUESTION_CONFIDENCE = 0.7
+MIN_QUESTION_WORDS = 3
 MAX_QUESTION_CHARS = 1000
 
 # The rasa-sdk action server imports this module at startup: start the delivery loop with it, so
@@ -164,13 +165,14 @@ def _latest(tracker: Tracker) -> tuple[str, str | None, float]:
     )
 
 
-def _is_new_question(intent: str | None, confidence: float) -> bool:
-    return (
-        bool(intent)
-        and intent not in NOT_A_QUESTION
-        and intent != "nlu_fallback"
-        and (confidence >= NEW_QUESTION_CONFIDENCE)
-    )
+def _is_new_question(text: str, intent: str | None, confidence: float) -> bool:
+    """A confident topic intent on a message that reads like a question, not like a (mistyped) answer:
+    a classifier may call "626-302-121" a billing question, so digits or an "@" never count."""
+    if not intent or intent in NOT_A_QUESTION or intent == "nlu_fallback" or confidence < NEW_QUESTION_CONFIDENCE:
+        return False
+    if "@" in text or any(ch.isdigit() for ch in text):
+        return False
+    return len([w for w in text.split() if any(ch.isalpha() for ch in w)]) >= MIN_QUESTION_WORDS
 
 
 class ActionHandoffStart(Action):
@@ -220,7 +222,7 @@ class ValidateHandoffForm(FormValidationAction):
         text, intent, confidence = _latest(tracker)
         if contact_text.is_cancel(text, intent, confidence):
             return {slot: None, CONFIRMED: NO}
-        if _is_new_question(intent, confidence):
+        if _is_new_question(text, intent, confidence):
             return {slot: None, CONFIRMED: SWITCH}
         return None
 
@@ -266,7 +268,7 @@ class ValidateHandoffForm(FormValidationAction):
         found = contact_text.parse_contact(text)
         if found.ok:  # a correction: show the summary again with the new details
             return {CONFIRMED: None, CONTACT: found.display}
-        if _is_new_question(intent, confidence):
+        if _is_new_question(text, intent, confidence):
             return {CONFIRMED: SWITCH}
         return {CONFIRMED: None}  # the summary is asked again, with its buttons
 

@@ -442,3 +442,14 @@ def test_the_routed_question_is_the_customers_own_words():
     new_session = BILLING_ROUTED + [{"event": "session_started"}, user("hi", "greet")]
     assert routed_question(new_session) is None
     assert routed_question([user("x" * 5000, "billing"), act("action_route_inquiry")]) == "x" * 1000
+
+
+@pytest.mark.parametrize("text", ["626-302-121", "sam@example", "my bill"])
+async def test_a_mistyped_answer_is_not_taken_for_a_new_question(receiver, text):
+    # A classifier may well call "626-302-121" a billing question, confidently.
+    dispatcher = CollectingDispatcher()
+    t = tracker(BILLING_ROUTED + [user(text, "billing", 0.99)], {**BILLING_SLOTS, "handoff_name": "Al"})
+    assert await ValidateHandoffForm().validate_handoff_contact(text, dispatcher, t, DOMAIN) == {
+        "handoff_contact": None
+    }
+    assert len(dispatcher.messages) == 1

@@ -85,7 +85,7 @@ def new_page(browser: Browser) -> tuple:
     errors: List[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sockets: List[WebSocket] = []
-    page.on("websocket", sockets.append)
+    page.on("websocket", lambda ws: sockets.append(ws))
     return context, page, requested, errors, sockets
 
 

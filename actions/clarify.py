@@ -8,7 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.guard import call_bounded
 from actions.routing import question_of, route_and_answer
+from bot.handoff import EventKind, record_event
 from bot.i18n import language_of, t
 from bot.slots import Slot
 from bot.topics import OUT_OF_SCOPE, TOPIC_NAMES
@@ -52,6 +54,8 @@ class ActionClarify(Action):
             return await route_and_answer(dispatcher, tracker)
         language = language_of(tracker.get_slot(Slot.LANGUAGE))
         options = clarifying_options(tracker.latest_message.get("intent_ranking") or [])
+        kind = EventKind.CLARIFICATION if options else EventKind.FALLBACK
+        await call_bounded(record_event, tracker.sender_id, tracker.get_latest_input_channel(), kind)
         if not options:
             dispatcher.utter_message(response="utter_not_understood")
             return [SlotSet(Slot.TOPIC, OUT_OF_SCOPE), SlotSet(Slot.PARTY, None), SlotSet(Slot.NEEDS_CITY, False)]

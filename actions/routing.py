@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import BackendUnavailable, call_bounded
+from actions.handoff import offer_handoff
 from bot.cues import FollowUp, follow_up_of, second_topic, subtopic_of
 from bot.i18n import language_of, t
 from bot.inquiries import InquiryRecord, record_inquiry
@@ -74,7 +75,13 @@ def question_of(tracker: Tracker) -> Tuple[Topic | None, Subtopic | None, Follow
             topic, follow_up = follow_topic, kind
     if topic is not None and subtopic is None:
         subtopic = subtopic_of(text, topic)
+        if subtopic is Subtopic.ASSISTANCE_PROGRAMS and topic is not Topic.COVID_RELIEF:
+            topic = subtopic.parent  # "the CARE discount, do I ask the CCA?" is a billing question
     return topic, subtopic, follow_up
+
+
+def _es(language: Language) -> bool:
+    return language is Language.ES
 
 
 def digest(text: str) -> str:
@@ -101,7 +108,8 @@ def follow_up_reply(kind: FollowUp, routing: Routing, language: Language) -> str
         web = f" ({party.outage_web})" if party.outage_web else ""
         return t(f"followup.{kind.value}", language, party=party.name, web=web, phone=party.outage_phone or party.phone)
     if kind is FollowUp.COST_TO_LEAVE:
-        return t("followup.cost_to_leave", language, party=party.label, contact=contact_line(party, routing.topic))
+        contact = contact_line(party, routing.topic, spanish=_es(language))
+        return t("followup.cost_to_leave", language, party=party.label, contact=contact)
     if kind is FollowUp.STILL_PAY_SCE:
         cca = routing.cca.name if routing.cca else "your CCA"
         return t("followup.still_pay_sce", language, party=cca)
@@ -148,11 +156,11 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
             SlotSet(Slot.NEEDS_CITY, True),
         ]
     else:
-        reply = (follow_up and follow_up_reply(follow_up, routing, language)) or render(routing)
+        reply = (follow_up and follow_up_reply(follow_up, routing, language)) or render(routing, spanish=_es(language))
     if digest(reply) == tracker.get_slot(Slot.LAST_REPLY) and routing.primary and routing.primary.party:
         # The same question again: say it shorter rather than repeat the block word for word.
         party = routing.primary.party
-        reply = t("repeat", language, party=party.label, contact=contact_line(party, topic))
+        reply = t("repeat", language, party=party.label, contact=contact_line(party, topic, spanish=_es(language)))
     dispatcher.utter_message(text=reply)
 
     second = second_topic(user_text(tracker), topic)
@@ -161,7 +169,10 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
 
     place = routing.place.place.name if routing.place and routing.place.place else None
     await _record(tracker, topic, routing, place)
+    # With a webhook for the party, offer a callback (docs/handoff.md); never after a safety answer.
+    offer = [] if subtopic is Subtopic.HAZARD else offer_handoff(dispatcher, tracker, _answering_party(routing))
     return [
+        *offer,
         *changed_slots(
             tracker,
             **{
@@ -191,7 +202,7 @@ async def _answer_second(
         routing = await call_bounded(route, topic.value, place=city, cca=cca, subtopic=subtopic_of(clause, topic))
     except BackendUnavailable:
         return
-    dispatcher.utter_message(text=f"{t('second_question', language)} {render(routing)}")
+    dispatcher.utter_message(text=f"{t('second_question', language)} {render(routing, spanish=_es(language))}")
 
 
 async def _record(tracker: Tracker, topic: Topic, routing: Routing, place: str | None) -> None:

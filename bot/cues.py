@@ -18,8 +18,10 @@ _I = re.IGNORECASE
 
 _SUBTOPIC_CUES: Tuple[Tuple[Subtopic, Tuple[Topic, ...], Pattern[str]], ...] = (
     (
+        # CARE, FERA, Medical Baseline and payment help are SCE's for every customer, whatever the
+        # classifier made of the sentence around them.
         Subtopic.ASSISTANCE_PROGRAMS,
-        (Topic.BILLING, Topic.COVID_RELIEF, Topic.GENERATION, Topic.ENROLLMENT, Topic.OUTAGE),
+        tuple(Topic),
         re.compile(
             # CARE, FERA and AMP only in capitals ("I take care of…" is not the program); the rest in any case.
             r"\bC\.?A\.?R\.?E\.?\b|\bFERA\b|\bAMP\b"

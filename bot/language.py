@@ -110,7 +110,9 @@ def detect(text: str, masked: Iterable[Tuple[int, int]] = ()) -> Language | None
     es = sum(w in _ES or (len(w) > 5 and w.endswith(_ES_SUFFIXES)) for w in words)
     en = sum(w in _EN for w in words)
     kept = "".join(" " if any(s <= i < e for s, e in spans) else c for i, c in enumerate(text))
-    es += 2 * min(2, len(_SPANISH_MARKS.findall(kept)))
+    if es or "¿" in kept or "¡" in kept:
+        # Accents back up Spanish words; alone they are often a name ("José García").
+        es += 2 * min(2, len(_SPANISH_MARKS.findall(kept)))
     # Measured on the held-out cases: a 60 % share of the counted words decides.
     if es >= 2 and es >= 1.5 * en:
         return Language.ES

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -11,13 +13,23 @@ from bot import db, repository
 from bot.seed import seed
 
 
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory) -> Path:
+    """One seeded SQLite file per session; each test gets its own copy (seeding 300+ places takes seconds)."""
+    path = tmp_path_factory.mktemp("seeded") / "roles.db"
+    seed(url=f"sqlite:///{path}")
+    db.reset()
+    return path
+
+
 @pytest.fixture
-def role_db(tmp_path, monkeypatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'roles.db'}"
+def role_db(tmp_path, monkeypatch, seeded_file) -> Iterator[str]:
+    copy = tmp_path / "roles.db"
+    shutil.copyfile(seeded_file, copy)
+    url = f"sqlite:///{copy}"
     monkeypatch.setenv("DATABASE_URL", url)
     db.reset()
     repository.invalidate_cache()
-    seed()
     yield url
     db.reset()
     repository.invalidate_cache()

@@ -9,15 +9,19 @@ from actions.support import ActionOutOfScope, ActionRequestHuman
 from tests.actions.conftest import make_tracker
 
 
-@pytest.mark.parametrize(
-    "intent,opener", [("out_of_scope", "outside what I can help"), ("nlu_fallback", "didn't quite")]
-)
-async def test_out_of_scope_lists_what_it_can_do(role_db, intent, opener):
+async def test_out_of_scope_says_what_it_can_do_and_routes_nothing(role_db):
     dispatcher = CollectingDispatcher()
-    events = await ActionOutOfScope().run(dispatcher, make_tracker(intent), {})
-    text = dispatcher.messages[0]["text"]
-    assert opener in text and "outages" in text and "forming a CCA" in text
-    assert {e["name"]: e["value"] for e in events}["inquiry_topic"] == "out_of_scope"
+    events = await ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", text="best tacos nearby?"), {})
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"  # its words: domain.yml, both languages
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["inquiry_topic"] == "out_of_scope" and slots["responsible_party"] is None
+
+
+async def test_an_outage_follow_up_taken_for_small_talk_is_still_answered(role_db):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("out_of_scope", {"inquiry_topic": "outage"}, text="wat do i do", confidence=0.5)
+    await ActionOutOfScope().run(dispatcher, tracker, {})
+    assert "While the power is out" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.parametrize(

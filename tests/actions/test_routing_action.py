@@ -9,7 +9,6 @@ from actions.routing import ActionRouteInquiry
 from bot.inquiries import inquiries_for
 from tests.actions.conftest import make_tracker
 
-
 # The domain's initial slot values, as the real tracker carries them.
 INITIAL = {"needs_city": False, "city_unknown": False, "clarifying": False, "language": "en", "city_attempts": 0}
 

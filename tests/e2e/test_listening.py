@@ -169,4 +169,4 @@ def test_no_consecutive_identical_replies_across_a_long_conversation(client: Ras
         "where does my electricity come from",
     ]:
         said.extend(r.get("text") or "" for r in client.send(sender, message))
-    assert all(a != b for a, b in zip(said, said[1:])), said
+    assert all(a != b for a, b in zip(said, said[1:], strict=False)), said

@@ -49,7 +49,8 @@ test: train browser web lint
 	scripts/test.sh
 
 eval: train
-	$(PY) -m tooling.evaluation ../shared/eval/dev_cases.yml eval/own_cases.yml --out-dir results
+	$(PY) -m tooling.evaluation ../shared/eval/dev_cases.yml eval/own_cases.yml eval/heldout_en.yml eval/heldout_es.yml \
+	  --out-dir results
 
 nlu-report: install
 	scripts/nlu_report.sh

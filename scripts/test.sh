@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 export PATH="$PWD/.venv/bin:$PATH"
+echo "== facts freshness (fails when a pending change is more than 90 days overdue)"
+python -m bot facts check --limit 5
 echo "== rasa data validate"
 rasa data validate --quiet
 echo "== story tests"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -14,8 +15,12 @@ from actions.routing import question_of, route_and_answer
 from bot.handoff import EventKind, record_event
 from bot.handoff.targets import usable_target
 from bot.handoff.texts import say
+from bot.i18n import language_of
+from bot.i18n import t as t_
+from bot.language import Language
+from bot.places import resolve_cca
 from bot.replies import contact_line
-from bot.repository import PartyInfo, role_table
+from bot.repository import PartyInfo, RoleTable, role_table
 from bot.slots import Slot
 from bot.topics import OUT_OF_SCOPE, Topic
 
@@ -40,6 +45,27 @@ class ActionOutOfScope(Action):
         ]
 
 
+_NAMED_KINDS = (
+    (re.compile(r"\b(sce|edison)\b", re.I), "SCE"),
+    (re.compile(r"\bcpuc\b|public utilities commission|comisi[oó]n de servicios p[uú]blicos", re.I), "CPUC"),
+    (re.compile(r"\bcaiso\b|independent system operator|grid operator", re.I), "CAISO"),
+)
+
+
+def named_party(tracker: Tracker, table: RoleTable) -> PartyInfo | None:
+    """The party the latest message names: a CCA found by the gazetteer, or SCE, the CPUC or CAISO."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == Slot.CCA:
+            found = resolve_cca(str(entity.get("value") or ""), table=table)
+            if found is not None:
+                return found
+    text = str(tracker.latest_message.get("text") or "")
+    for pattern, kind in _NAMED_KINDS:
+        if pattern.search(text):
+            return table.party_of_kind(kind)
+    return None
+
+
 class ActionRequestHuman(Action):
     """Give the phone number of the party handling the current question (SCE when none yet)."""
 
@@ -52,15 +78,15 @@ class ActionRequestHuman(Action):
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_service_trouble")
             return []
-        kind = tracker.get_slot("responsible_party")
-        cca_name = tracker.get_slot("cca")
-        party: PartyInfo = handling_party(table, kind, cca_name)
-        topic = tracker.get_slot("inquiry_topic")
+        kind = tracker.get_slot(Slot.PARTY)
+        cca_name = tracker.get_slot(Slot.CCA)
+        # "a person at Clean Power Alliance" names the party; otherwise the one handling the question.
+        party: PartyInfo = named_party(tracker, table) or handling_party(table, kind, cca_name)
+        topic = tracker.get_slot(Slot.TOPIC)
         parsed = Topic(topic) if topic in {t.value for t in Topic} else None
-        dispatcher.utter_message(
-            text=f"To talk to a person, contact {party.label}: {contact_line(party, parsed)}. "
-            "I'm an automated assistant and can't transfer the chat myself."
-        )
+        lang = language_of(tracker.get_slot(Slot.LANGUAGE))
+        contact = contact_line(party, parsed, spanish=lang is Language.ES)
+        dispatcher.utter_message(text=t_("person", lang, party=party.label, contact=contact))
         await call_bounded(
             record_event,
             tracker.sender_id,

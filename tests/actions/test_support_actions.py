@@ -37,3 +37,22 @@ async def test_request_human_gives_the_right_number(role_db, slots, expected):
     dispatcher = CollectingDispatcher()
     await ActionRequestHuman().run(dispatcher, make_tracker("request_human", slots), {})
     assert expected in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "text,entities,expected",
+    [
+        (
+            "can I speak to a person at Clean Power Alliance?",
+            [{"entity": "cca", "value": "Clean Power Alliance"}],
+            "1-888-585-3788",
+        ),
+        ("I want to talk to someone at the CPUC", [], "1-800-649-7570"),
+        ("get me a human at Edison", [], "1-800-655-4555"),
+    ],
+)
+async def test_a_person_at_a_named_party_gets_that_partys_contact(role_db, text, entities, expected):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("request_human", {"responsible_party": "CAISO"}, entities=entities, text=text)
+    await ActionRequestHuman().run(dispatcher, tracker, {})
+    assert expected in dispatcher.messages[0]["text"]

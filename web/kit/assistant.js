@@ -141,8 +141,12 @@
     config.position = config.position === "left" ? "left" : "right";
     config.storage = config.storage === "session" ? "session" : "local";
     if (config.initPayload === undefined) {
-      // With an opening message of its own the widget asks Rasa nothing until the user writes.
+      // With an opening message of its own the widget asks Rasa nothing until the user writes, except
+      // on a page in another language than English: then it tells Rasa the page's language, silently.
       config.initPayload = config.openingMessage ? "" : "/greet";
+      if (config.openingMessage && config.lang && config.lang !== "en") {
+        config.initPayload = '/page_language{"language": "' + config.lang + '"}';
+      }
     }
     Object.keys(COLORS).forEach(function (name) {
       if (config[name] && !(window.CSS && CSS.supports && CSS.supports("color", config[name]))) {

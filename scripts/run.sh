@@ -10,8 +10,15 @@
 #   RASA_JWT_SECRET   JWT secret for the HTTP API (RASA_JWT_METHOD, default HS256)
 #   SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (+ SLACK_CHANNEL, SLACK_API_URL) enable the Slack channel
 #   SANIC_REQUEST_MAX_SIZE  largest request body in bytes (default 1000000; larger ones get 413)
+#   ACTION_SERVER_HOST  interface of the action server (default 127.0.0.1)
+#   ACTION_SERVER_SECRET  shared secret Rasa presents to the action server; if unset, generated once into
+#                     var/action_server_secret (mode 600) and reused
+#   BOT_SESSION_SECRET  signs the widget's session tokens; if unset, generated once into var/session_secret
+#   BOT_RETENTION_DAYS  conversations without activity for this many days are deleted at start (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything this run creates (databases, logs, secrets, rendered files) is readable by its owner only.
+umask 077
 
 PY=.venv/bin/python
 RASA=.venv/bin/rasa
@@ -27,10 +34,23 @@ LOGS=$VAR/logs
 
 [ -f "$MODEL" ] || { echo "error: no model at $MODEL; run \`make train\` (make run does it)" >&2; exit 1; }
 mkdir -p "$LOGS"
+# Files made before (the role table by `make db`, earlier logs and databases) get the same modes.
+chmod 700 "$VAR" "$LOGS"
+find "$VAR" -maxdepth 2 -type f -perm /077 -exec chmod 600 {} +
+
+# The action server only answers Rasa: both get the same secret (Rasa reads it from its environment).
+if [ -z "${ACTION_SERVER_SECRET:-}" ]; then
+  [ -s "$VAR/action_server_secret" ] || "$PY" -c 'import secrets; print(secrets.token_urlsafe(32))' \
+    > "$VAR/action_server_secret"
+  ACTION_SERVER_SECRET=$(cat "$VAR/action_server_secret")
+fi
+export ACTION_SERVER_SECRET
 
 # Effective config files: Rasa's own ${VAR} expansion has no defaults and fails on unset variables.
 "$PY" -m bot.deploy.endpoints --out "$VAR/endpoints.yml"
 "$PY" -m bot.deploy.credentials --out "$VAR/credentials.yml"
+# Retention: conversations without activity for BOT_RETENTION_DAYS (30) days are deleted.
+"$PY" -m bot.channels.trackers purge || echo "warning: the retention purge failed; see above" >&2
 
 # The HTTP API only ever runs with authentication.
 auth_args=()
@@ -64,7 +84,8 @@ stop() {
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
 
-"$RASA" run actions --actions actions --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
+"$PY" -m actions.server --host "${ACTION_SERVER_HOST:-127.0.0.1}" --port "$ACTION_PORT" \
+  > "$LOGS/actions.log" 2>&1 &
 pids+=($!)
 "$RASA" run --model "$MODEL" --interface "$BIND_HOST" --port "$RASA_PORT" \
   --endpoints "$VAR/endpoints.yml" --credentials "$VAR/credentials.yml" \
@@ -88,6 +109,7 @@ cat <<MSG
   Demo page:   http://localhost:$WEB_PORT/
   Rasa:        http://localhost:$RASA_PORT/  (REST: /webhooks/rest/webhook, socket.io: /socket.io/)
   HTTP API:    needs the token in $token_note (?token=...)
+  Actions:     http://${ACTION_SERVER_HOST:-127.0.0.1}:$ACTION_PORT/ (only Rasa: it presents ACTION_SERVER_SECRET)
   Slack:       $slack
 
 Press Ctrl-C to stop.

@@ -9,6 +9,7 @@ store and Redis lock store; without them each stack gets its own SQLite tracker 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -21,8 +22,8 @@ from typing import Dict, Iterator, List
 
 import requests
 
-from bot.deploy import endpoints
 from bot.config import MODEL_PATH, PROJECT_ROOT
+from bot.deploy import endpoints
 
 VENV_BIN = Path(sys.executable).parent
 RASA_START_TIMEOUT = 300.0  # loading the model takes a minute or more on two busy cores
@@ -161,9 +162,10 @@ def _spawn(command: List[str], env: Dict[str, str], log: Path) -> subprocess.Pop
 
 
 def spawn_actions(port: int, env: Dict[str, str], log_dir: Path) -> Server:
-    """Start an action server on ``port`` without waiting for it."""
+    """Start the hardened action server (``python -m actions.server``, as ``make run`` does) on ``port``
+    without waiting for it; it requires ``ACTION_SERVER_SECRET`` from Rasa when ``env`` sets it."""
     log = log_dir / f"actions-{port}.log"
-    command = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    command = [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]
     return Server("actions", _spawn(command, env, log), f"http://127.0.0.1:{port}", log, command, env, "/health")
 
 
@@ -205,7 +207,8 @@ def stack_env(
 
     Args:
         log_dir: Where logs, the rendered endpoints file and the default SQLite tracker store go.
-        extra_env: Overrides, e.g. ``TRACKER_DB_URL``, ``REDIS_URL``, ``LOCK_STORE_KEY_PREFIX``.
+        extra_env: Overrides, e.g. ``TRACKER_DB_URL``, ``REDIS_URL``, ``LOCK_STORE_KEY_PREFIX``;
+            ``ACTION_SERVER_SECRET`` and ``BOT_SESSION_SECRET`` are random per stack unless set.
         action_port: Port of the action server (a free one if ``None``).
 
     Returns:
@@ -213,8 +216,13 @@ def stack_env(
     """
     token = os.environ.get("RASA_AUTH_TOKEN") or f"test-{os.getpid()}-{time.time_ns()}"
     port = action_port or free_port()
+    # Like scripts/run.sh: Rasa and the action server share a secret; widget sessions are signed.
+    secrets_env = {
+        "ACTION_SERVER_SECRET": os.environ.get("ACTION_SERVER_SECRET") or secrets.token_urlsafe(32),
+        "BOT_SESSION_SECRET": os.environ.get("BOT_SESSION_SECRET") or secrets.token_urlsafe(32),
+    }
     env = base_env({"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook", "RASA_AUTH_TOKEN": token,
-                    **(extra_env or {})})
+                    **secrets_env, **(extra_env or {})})
     if not env.get("BOT_ENDPOINTS"):
         env["BOT_ENDPOINTS"] = str(endpoints.write(log_dir / "endpoints.yml", env, var_dir=log_dir))
     return env

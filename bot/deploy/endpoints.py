@@ -6,11 +6,16 @@ Rasa reads is rendered from a few URL-style variables instead::
 
     python -m bot.deploy.endpoints --out var/endpoints.yml   # or: python -m bot.deploy.endpoints > var/endpoints.yml
 
-With nothing set the result is the documented default, ``endpoints.yml``: a SQLite tracker store in
-``var/`` and Rasa's in-memory lock store (one Rasa process only). Variables:
+With nothing set the result is a SQLite tracker store in ``var/`` (Rasa's SQL store with bounded
+sessions, :mod:`bot.channels.trackers`) and Rasa's in-memory lock store (one Rasa process only).
+Variables:
 
 ``ACTION_ENDPOINT_URL``
     Action server webhook (default ``http://127.0.0.1:5055/webhook``).
+``ACTION_SERVER_SECRET``
+    When set, Rasa sends ``Authorization: Bearer <secret>`` with every action call (the hardened action
+    server, ``python -m actions.server``, then requires it). The file refers to it as
+    ``${ACTION_SERVER_SECRET}``, which Rasa resolves from its environment: the secret is never written.
 ``TRACKER_DB_URL``
     SQLAlchemy URL of the tracker store, e.g. ``postgresql://rasa:secret@db:5432/rasa_trackers``
     (``postgres://`` is accepted) or ``sqlite:////abs/path.db``. ``TRACKER_DB_PASSWORD`` overrides the
@@ -38,12 +43,18 @@ from sqlalchemy.exc import ArgumentError
 from bot.config import VAR_DIR, sqlalchemy_url
 
 DEFAULT_ACTION_ENDPOINT_URL = "http://127.0.0.1:5055/webhook"
+ACTION_SECRET_ENV = "ACTION_SERVER_SECRET"
+TRACKER_STORE_TYPE = "bot.channels.trackers.BoundedSQLTrackerStore"
 DEFAULT_TRACKER_DB = "tracker.db"  # under BOT_VAR_DIR (default var/)
 RASA_DEFAULT_REDIS_DB = 1  # Rasa's RedisLockStore default, kept so an unset /db changes nothing
 
 
 class EndpointsConfigError(ValueError):
     """An environment setting cannot be turned into a valid endpoints file."""
+
+
+class EnvReference(str):
+    """A value Rasa must expand from its environment (``${VAR}``): written as a plain YAML scalar."""
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -58,12 +69,19 @@ def action_endpoint(env: Mapping[str, str]) -> Dict[str, Any]:
         env: Environment variables.
 
     Returns:
-        ``{"url": ...}`` from ``ACTION_ENDPOINT_URL``, or the local default action server.
+        ``{"url": ...}`` from ``ACTION_ENDPOINT_URL`` (or the local default action server), plus the
+        ``Authorization`` header referring to ``ACTION_SERVER_SECRET`` when that is set.
     """
     url = _get(env, "ACTION_ENDPOINT_URL") or DEFAULT_ACTION_ENDPOINT_URL
     if urlsplit(url).scheme not in ("http", "https"):
         raise EndpointsConfigError(f"ACTION_ENDPOINT_URL must be an http(s) URL, got {url!r}")
-    return {"url": url}
+    section: Dict[str, Any] = {"url": url}
+    secret = _get(env, ACTION_SECRET_ENV)
+    if secret is not None:
+        if len(secret) < 16 or any(c.isspace() for c in secret) or "$" in secret:
+            raise EndpointsConfigError(f"{ACTION_SECRET_ENV} must be at least 16 characters, without spaces or '$'")
+        section["headers"] = {"Authorization": EnvReference("Bearer ${" + ACTION_SECRET_ENV + "}")}
+    return section
 
 
 def tracker_store(env: Mapping[str, str], var_dir: Path = VAR_DIR) -> Dict[str, Any]:
@@ -74,14 +92,15 @@ def tracker_store(env: Mapping[str, str], var_dir: Path = VAR_DIR) -> Dict[str, 
         var_dir: Directory of the default SQLite file.
 
     Returns:
-        Keys of ``rasa.core.tracker_store.SQLTrackerStore``.
+        Keys of ``rasa.core.tracker_store.SQLTrackerStore``, with the type of its bounded subclass.
 
     Raises:
         EndpointsConfigError: The URL cannot be parsed or names no database.
     """
     raw = _get(env, "TRACKER_DB_URL")
     if raw is None:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(Path(var_dir).resolve() / DEFAULT_TRACKER_DB)}
+        db = str(Path(var_dir).resolve() / DEFAULT_TRACKER_DB)
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": db}
     raw = sqlalchemy_url(raw)
     try:
         url = make_url(raw)
@@ -94,9 +113,12 @@ def tracker_store(env: Mapping[str, str], var_dir: Path = VAR_DIR) -> Dict[str, 
         raise EndpointsConfigError("TRACKER_DB_LOGIN_DB works with PostgreSQL only")
     if url.get_backend_name() == "sqlite":
         # Rasa builds "sqlite:///<db>"; an absolute path keeps it independent of the working directory.
-        return {"type": "SQL", "dialect": url.drivername, "db": str(Path(url.database).resolve())}
+        return {"type": TRACKER_STORE_TYPE, "dialect": url.drivername, "db": str(Path(url.database).resolve())}
     section: Dict[str, Any] = {
-        "type": "SQL", "dialect": url.drivername, "url": url.host or "localhost", "db": url.database,
+        "type": TRACKER_STORE_TYPE,
+        "dialect": url.drivername,
+        "url": url.host or "localhost",
+        "db": url.database,
     }
     if url.port:
         section["port"] = int(url.port)
@@ -177,6 +199,9 @@ class _QuotingDumper(yaml.SafeDumper):
 _QuotingDumper.add_representer(
     str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
 )
+_QuotingDumper.add_representer(
+    EnvReference, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="")
+)
 
 
 def render(env: Mapping[str, str] | None = None, var_dir: Path = VAR_DIR) -> str:
@@ -205,8 +230,8 @@ def write(path: Path, env: Mapping[str, str] | None = None, var_dir: Path = VAR_
         ``path``.
     """
     text = render(env, var_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Path(var_dir).mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    Path(var_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -222,7 +247,7 @@ def main(argv: list | None = None) -> int:
         if args.out:
             write(args.out)
         else:
-            Path(VAR_DIR).mkdir(parents=True, exist_ok=True)
+            Path(VAR_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
             sys.stdout.write(render())
     except EndpointsConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """A production-shaped stack for the tests in this directory, started once per session.
 
 Two Rasa servers and one action server share a PostgreSQL tracker store and a Redis lock store, with
-the role table (and the inquiry log) in PostgreSQL too, and the hardened REST channel
-(``bot.channels.rest.GuardedRestInput``). Each run uses freshly created, uniquely named databases and
+the role table (and the inquiry log) in PostgreSQL too, and the project's channels on the shared edge
+(REST, socket.io, Slack with a stand-in for its Web API). Each run uses freshly created, uniquely named databases and
 its own Redis key prefix, all removed afterwards. Without a reachable PostgreSQL or Redis the tests
 are skipped with the reason, unless ``CI`` is set: then they fail.
 """
@@ -18,14 +18,15 @@ from typing import Dict, Iterator, List
 
 import pytest
 import redis
-from prodkit import TURN_TIMEOUT
+from prodkit import PAGE_ORIGIN, SLACK_SECRET, SLACK_TOKEN, TURN_TIMEOUT
 from rasa.core.lock_store import RedisLockStore
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from bot.config import MODEL_PATH, in_ci
 from bot.deploy import endpoints
-from bot.config import MODEL_PATH, PROJECT_ROOT
-from bot.config import in_ci
+from bot.deploy.credentials import write_credentials
+from tooling.channel_clients import SlackApiStandIn
 from tooling.rest_client import RasaClient
 from tooling.servers import Stack, running_stack
 
@@ -101,20 +102,39 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(stores: Stores, model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Two Rasa servers and one action server on the shared stores, with the hardened REST channel."""
+def slack_api() -> Iterator[SlackApiStandIn]:
+    """A stand-in for Slack's Web API that both Rasa instances post their Slack replies to."""
+    with SlackApiStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def stack(
+    stores: Stores, model: Path, slack_api: SlackApiStandIn, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Two Rasa servers and one action server on the shared stores, with the project's three channels.
+
+    The credentials are the ones ``scripts/run.sh`` writes (REST, socket.io for ``PAGE_ORIGIN``, Slack
+    pointed at the stand-in); the action server requires the stack's shared secret, and bodies are limited
+    to 1 MB on every server, as in ``make run``.
+    """
     log_dir = Path(tmp_path_factory.mktemp("production-stack"))
     credentials = log_dir / "credentials.yml"
-    credentials.write_text("bot.channels.rest.GuardedRestInput:\n", encoding="utf-8")
+    slack = {"SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SECRET, "SLACK_API_URL": slack_api.url}
+    assert write_credentials(credentials, {"WEB_ORIGINS": PAGE_ORIGIN, **slack}) == []
     env = {
         **stores.env(),
+        **slack,
         "BOT_CREDENTIALS": str(credentials),
         "BOT_TURN_TIMEOUT": str(TURN_TIMEOUT),
+        "SANIC_REQUEST_MAX_SIZE": "1000000",
         "SQL_POOL_SIZE": "5",
         "SQL_MAX_OVERFLOW": "5",
         "BOT_ENDPOINTS": "",  # always render from the stores above
     }
-    with running_stack(log_dir, model=model, rasa_instances=2, extra_env=env) as running:
+    with running_stack(
+        log_dir, model=model, rasa_instances=2, extra_env=env, rasa_args=["--cors", PAGE_ORIGIN]
+    ) as running:
         yield running
 
 
@@ -134,5 +154,3 @@ def role_db(stores: Stores) -> Iterator[Engine]:
     engine = create_engine(stores.role_db_url, future=True)
     yield engine
     engine.dispose()
-
-

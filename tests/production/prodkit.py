@@ -10,13 +10,15 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tooling.rest_client import RasaClient
 from tooling.servers import Server
 
 SCE_GENERAL_PHONE = "1-800-655-4555"
 APOLOGY = "Sorry, I can't look that up right now"  # start of utter_service_trouble
 # A turn budget shorter than production's 10 s keeps the timeout tests quick; the mechanism is the same.
 TURN_TIMEOUT = 6
+PAGE_ORIGIN = "http://page.example.test"  # the widget's page origin the stack's socket.io channel accepts
+SLACK_TOKEN = "xoxb-production-test"
+SLACK_SECRET = "production-test-signing-secret"
 
 
 def inquiry_rows(engine: Engine, conversation_id: str) -> List[Dict[str, Any]]:
@@ -43,8 +45,9 @@ def reply_text(messages: List[Dict[str, Any]]) -> str:
 
 def post_raw(url: str, data: bytes, timeout: float = TURN_TIMEOUT + 30) -> requests.Response:
     """POST bytes to the REST webhook as they are (for malformed bodies)."""
-    return requests.post(f"{url}/webhooks/rest/webhook", data=data, timeout=timeout,
-                         headers={"Content-Type": "application/json"})
+    return requests.post(
+        f"{url}/webhooks/rest/webhook", data=data, timeout=timeout, headers={"Content-Type": "application/json"}
+    )
 
 
 class HangingServer:

@@ -53,6 +53,16 @@ REJECTED: List[Tuple[str, bytes, int]] = [
     ("list message", b'{"sender": "{s}", "message": ["my power is out"]}', 400),
     ("binary, not UTF-8", b"\xff\xfe\x00\x81binary\xc3\x28", 400),
     ("100 KB message", body("{s}", "my power is out " * 6400), 413),
+    ("deeply nested JSON", b'{"sender": "{s}", "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400),
+    (
+        "deeply nested metadata",
+        b'{"sender": "{s}", "message": "hi", "metadata": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b"}",
+        400,
+    ),
+    ("metadata not an object", b'{"sender": "{s}", "message": "hi", "metadata": [1, 2]}', 400),
+    ("300 KB metadata", json.dumps({"sender": "{s}", "message": "hi", "metadata": {"b": "x" * 300_000}}).encode(), 413),
+    ("a widget conversation id", body("web:{s}", "my power is out"), 403),
+    ("a Slack conversation id", body("slack:{s}", "my power is out"), 403),
 ]
 
 
@@ -79,8 +89,11 @@ GRACEFUL: List[Tuple[str, str, str]] = [
 
 @pytest.mark.parametrize(("case", "message", "expected"), GRACEFUL, ids=[c[0] for c in GRACEFUL])
 def test_odd_text_gets_a_graceful_reply(stack, clients, sender, case, message, expected):
-    answer = requests.post(f"{stack.rasa[1].url}/webhooks/rest/webhook", timeout=60,
-                           data=json.dumps({"sender": sender, "message": message}))
+    answer = requests.post(
+        f"{stack.rasa[1].url}/webhooks/rest/webhook",
+        timeout=60,
+        data=json.dumps({"sender": sender, "message": message}),
+    )
     assert answer.status_code == 200, answer.text
     reply = reply_text(answer.json())
     assert reply.strip() and expected in reply
@@ -126,8 +139,9 @@ def test_burst_of_500_messages_on_one_conversation(clients, role_db, sender):
     urls = [c.url for c in clients]
 
     def post(i: int) -> Tuple[int, str]:
-        answer = requests.post(f"{urls[i % 2]}/webhooks/rest/webhook", timeout=60,
-                               json={"sender": sender, "message": "my power is out"})
+        answer = requests.post(
+            f"{urls[i % 2]}/webhooks/rest/webhook", timeout=60, json={"sender": sender, "message": "my power is out"}
+        )
         return answer.status_code, reply_text(answer.json()) if answer.status_code == 200 else ""
 
     with ThreadPoolExecutor(max_workers=20) as pool:

@@ -1,5 +1,8 @@
 """When the action server or the role-table database fails, the customer still gets a useful reply.
 
+On every channel: REST, the widget's socket.io and Slack answer a failed, hanging or silent turn with
+the same apology.
+
 Each test takes over the stack's action-server port (the Rasa servers keep calling it) and puts
 something else there: nothing, a server that never answers, or real action servers with a broken or
 locked database. The stack's own action server is restarted afterwards.
@@ -7,17 +10,35 @@ locked database. The stack's own action server is restarted afterwards.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import asyncio
+import json
+import time
+import uuid
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from prodkit import APOLOGY, SCE_GENERAL_PHONE, HangingServer, action_port, bot_texts, reply_text, user_texts
+import requests
+from prodkit import (
+    APOLOGY,
+    PAGE_ORIGIN,
+    SCE_GENERAL_PHONE,
+    SLACK_SECRET,
+    TURN_TIMEOUT,
+    HangingServer,
+    action_port,
+    bot_texts,
+    reply_text,
+    user_texts,
+)
 from sqlalchemy import text
 
+from tooling.channel_clients import RawSocket, sign
 from tooling.servers import Server, Stack, free_port, start_actions
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
+
 
 def apologised(reply: str) -> bool:
     return APOLOGY in reply and SCE_GENERAL_PHONE in reply
@@ -115,3 +136,51 @@ def test_locked_role_table_times_out_then_the_last_snapshot_serves(stack, stores
             conn.close()
         logged = actions.log.read_text(errors="replace")
         assert "role table unavailable" in logged and "serving the previous snapshot" in logged
+
+
+async def _widget_turn(url: str, text: str) -> str:
+    async with RawSocket(url, PAGE_ORIGIN) as widget:
+        token = await widget.session()
+        await widget.emit("user_uttered", {"session_id": token, "message": text})
+        name, data = await widget.next(timeout=TURN_TIMEOUT + 20)
+        assert name == "bot_uttered", (name, data)
+        return str(data.get("text"))
+
+
+def _slack_dm(stack: Stack, instance: int, channel: str, text: str, ts: str) -> int:
+    event = {
+        "type": "event_callback",
+        "event_id": f"Ev{channel}{ts}",
+        "authorizations": [{"user_id": "U0BOT"}],
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": channel,
+            "user": "U0CUSTOMER",
+            "text": text,
+            "ts": ts,
+        },
+    }
+    body = json.dumps(event).encode()
+    return requests.post(
+        f"{stack.rasa[instance].url}/webhooks/slack/webhook",
+        data=body,
+        timeout=30,
+        headers={"Content-Type": "application/json", **sign(body, None, SLACK_SECRET)},
+    ).status_code
+
+
+@pytest.mark.parametrize("failure", ["down", "hanging"])
+def test_socketio_and_slack_get_the_same_apology_as_rest(stack, clients, slack_api, sender, port, failure):
+    channel = f"D{uuid.uuid4().hex[:10].upper()}"
+    hanging = HangingServer(port) if failure == "hanging" else nullcontext()
+    with hanging:
+        started = time.monotonic()
+        assert apologised(asyncio.run(_widget_turn(stack.rasa[0].url, "my power is out")))
+        assert time.monotonic() - started < TURN_TIMEOUT + 5
+        assert _slack_dm(stack, 1, channel, "my power is out", f"{time.time():.6f}") == 200
+        posts = slack_api.wait_for(channel, lambda p: len(p) >= 1, timeout=TURN_TIMEOUT + 20)
+        assert apologised(posts[0]["text"]) and len(posts) == 1
+        assert apologised(reply_text(clients[0].send(sender, "my power is out")))
+    with action_server(stack, port):
+        assert "1-800-611-1911" in asyncio.run(_widget_turn(stack.rasa[1].url, "my power is out"))

@@ -51,7 +51,8 @@ def test_turns_alternating_between_instances_keep_state_under_20_concurrent_conv
             assert tracker["slots"]["inquiry_topic"] == "outage"
         # ...and each routed question is logged once.
         assert [(r["topic"], r["party"]) for r in inquiry_rows(role_db, result["sender"])] == [
-            ("generation", "CCA"), ("outage", "SCE"),
+            ("generation", "CCA"),
+            ("outage", "SCE"),
         ]
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from rasa.shared.utils.io import read_config_file
 
-from bot.deploy.credentials import SLACK_CHANNEL, write_credentials
-from bot.channels.slack import SeenKeys
 from bot.channels.socketio import SocketIOInput, parse_origins
+from bot.deploy.credentials import SLACK_CHANNEL, write_credentials
 
 SOCKETIO = "bot.channels.socketio.SocketIOInput"
 
@@ -26,8 +25,12 @@ def test_without_slack_variables_there_is_no_slack_channel(tmp_path: Path) -> No
 def test_slack_is_configured_from_the_environment_without_writing_secrets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = {"SLACK_BOT_TOKEN": "xoxb-secret", "SLACK_SIGNING_SECRET": "shh", "SLACK_CHANNEL": "C123",
-           "WEB_ORIGINS": "http://localhost:8080, http://127.0.0.1:8080/"}
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-secret",
+        "SLACK_SIGNING_SECRET": "shh",
+        "SLACK_CHANNEL": "C123",
+        "WEB_ORIGINS": "http://localhost:8080, http://127.0.0.1:8080/",
+    }
     out = tmp_path / "credentials.yml"
     assert write_credentials(out, env) == []
     assert "xoxb-secret" not in out.read_text() and "shh" not in out.read_text()
@@ -36,8 +39,11 @@ def test_slack_is_configured_from_the_environment_without_writing_secrets(
         monkeypatch.setenv(name, value)
     credentials = read_config_file(out)
     assert credentials[SLACK_CHANNEL] == {
-        "slack_token": "xoxb-secret", "slack_signing_secret": "shh", "use_threads": True,
-        "conversation_granularity": "thread", "slack_channel": "C123",
+        "slack_token": "xoxb-secret",
+        "slack_signing_secret": "shh",
+        "use_threads": True,
+        "conversation_granularity": "thread",
+        "slack_channel": "C123",
     }
     assert credentials[SOCKETIO]["cors_allowed_origins"] == ["http://localhost:8080", "http://127.0.0.1:8080"]
 
@@ -55,11 +61,3 @@ def test_origins() -> None:
     assert isinstance(channel, SocketIOInput)
     assert channel.origin_allowed("http://a:1") and channel.origin_allowed(None)
     assert not channel.origin_allowed("http://evil.example")
-
-
-def test_seen_keys_expire_and_stay_bounded() -> None:
-    seen = SeenKeys(ttl=10, max_keys=2)
-    assert seen.first_time("a", now=0) and not seen.first_time("a", now=5)
-    assert seen.first_time("a", now=11)  # expired
-    assert seen.first_time("b", now=12) and seen.first_time("c", now=12)
-    assert seen.first_time("a", now=12)  # "a" was evicted to keep two keys

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import call_bounded
-from actions.routing import question_of, route_and_answer
+from actions.routing import answers_by_cue, route_and_answer
 from bot.handoff import EventKind, record_event
 from bot.i18n import language_of, t
 from bot.slots import Slot
@@ -49,8 +49,7 @@ class ActionClarify(Action):
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        _, _, follow_up = question_of(tracker)
-        if follow_up is not None:
+        if answers_by_cue(tracker):
             return await route_and_answer(dispatcher, tracker)
         language = language_of(tracker.get_slot(Slot.LANGUAGE))
         options = clarifying_options(tracker.latest_message.get("intent_ranking") or [])

@@ -16,6 +16,7 @@ from bot.cues import FollowUp, follow_up_of, second_topic, subtopic_of
 from bot.i18n import language_of, t
 from bot.inquiries import InquiryRecord, record_inquiry
 from bot.language import Language
+from bot.relevance import off_domain
 from bot.replies import contact_line, render
 from bot.repository import PartyInfo
 from bot.routing import Routing, route
@@ -63,7 +64,8 @@ def question_of(tracker: Tracker) -> Tuple[Topic | None, Subtopic | None, Follow
         topic, subtopic = previous or Topic.BILLING, Subtopic.COMPLAINT
     else:
         topic = previous
-    follow = follow_up_of(text)
+    # The safety instruction already came with a hazard report; "should I call 911?" in it is not a follow-up.
+    follow = None if intent == HAZARD_INTENT else follow_up_of(text)
     follow_up = None
     if follow is not None:
         kind, follow_topic = follow
@@ -73,11 +75,20 @@ def question_of(tracker: Tracker) -> Tuple[Topic | None, Subtopic | None, Follow
             topic, follow_up = follow_topic, kind
         elif kind is FollowUp.WHAT_IS_CCA and topic is None:
             topic, follow_up = follow_topic, kind
-    if topic is not None and subtopic is None:
-        subtopic = subtopic_of(text, topic)
-        if subtopic is Subtopic.ASSISTANCE_PROGRAMS and topic is not Topic.COVID_RELIEF:
-            topic = subtopic.parent  # "the CARE discount, do I ask the CCA?" is a billing question
+    if subtopic is None and follow_up is None and not off_domain(text):
+        # CARE, FERA, Medical Baseline and payment arrangements are SCE billing questions, whatever
+        # the classifier made of the sentence ("the CARE discount, do I ask the CCA?").
+        if subtopic_of(text, Topic.BILLING) is Subtopic.ASSISTANCE_PROGRAMS and topic is not Topic.COVID_RELIEF:
+            topic, subtopic = Topic.BILLING, Subtopic.ASSISTANCE_PROGRAMS
+        elif topic is not None:
+            subtopic = subtopic_of(text, topic)
     return topic, subtopic, follow_up
+
+
+def answers_by_cue(tracker: Tracker) -> bool:
+    """A message the classifier did not route that its words still route: a follow-up or a program."""
+    _, subtopic, follow_up = question_of(tracker)
+    return follow_up is not None or subtopic is Subtopic.ASSISTANCE_PROGRAMS
 
 
 def _es(language: Language) -> bool:
@@ -144,6 +155,13 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
             SlotSet(Slot.NEEDS_CITY, False),
         ]
 
+    if follow_up is FollowUp.SAFETY:
+        # "should I move it?" about a downed wire: the safety instruction again, nothing else.
+        dispatcher.utter_message(response="utter_safety_hazard")
+        return [
+            *changed_slots(tracker, **{Slot.TOPIC: topic.value, Slot.CLARIFYING: False}),
+            SlotSet(Slot.NEEDS_CITY, False),
+        ]
     if follow_up is FollowUp.WHAT_IS_CCA:
         reply = t("followup.what_is_cca", language)
     elif routing.needs_city and not tracker.get_slot(Slot.CITY_UNKNOWN):

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import BackendUnavailable, call_bounded
 from actions.handoff import handling_party, has_routed_question, language, offer_handoff
-from actions.routing import question_of, route_and_answer
+from actions.routing import answers_by_cue, route_and_answer
 from bot.handoff import EventKind, record_event
 from bot.handoff.targets import usable_target
 from bot.handoff.texts import say
@@ -32,8 +32,7 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        _, _, follow_up = question_of(tracker)
-        if follow_up is not None:
+        if answers_by_cue(tracker):
             # "wat do i do" after an outage is a follow-up, not small talk.
             return await route_and_answer(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -65,6 +65,7 @@ def subtopic_of(text: str, topic: Topic) -> Subtopic | None:
 class FollowUp(str, Enum):
     """A follow-up question inside a topic, answered for itself rather than with the topic's block."""
 
+    SAFETY = "safety"  # "should I move it?" about a downed wire: the safety instruction again
     RESTORATION = "restoration"
     WHAT_TO_DO = "what_to_do"
     COST_TO_LEAVE = "cost_to_leave"
@@ -73,6 +74,16 @@ class FollowUp(str, Enum):
 
 
 _FOLLOW_UP_CUES: Tuple[Tuple[FollowUp, Topic, Pattern[str]], ...] = (
+    (
+        FollowUp.SAFETY,
+        Topic.OUTAGE,
+        re.compile(
+            r"\b(move|touch|pick up|push|drag|cut|grab|lift|step over)\b.{0,25}\b(it|wire|line|cable|them)\b"
+            r"|should (i|we) call 911|is it (safe|dangerous)|llamo al 911"
+            r"|\b(mover|tocar|levantar)(lo|la)\b|\b(mover|tocar|levantar)\b.{0,15}\b(cable|alambre)",
+            _I,
+        ),
+    ),
     (
         FollowUp.RESTORATION,
         Topic.OUTAGE,

@@ -100,7 +100,15 @@ def extract(nlp: Language, text: str) -> List[Dict[str, Any]]:
             "confidence_entity": 1.0 if ent.text.lower() in {ent.ent_id_.lower()} else 0.9,
         }
         for ent in doc.ents
+        if not _inside_code(text, ent.start_char, ent.end_char)
     ]
+
+
+def _inside_code(text: str, start: int, end: int) -> bool:
+    """A name glued into a hyphenated code is part of the code: "TOU-D-PRIME" is a rate plan, not PRIME."""
+    return (start > 0 and text[start - 1] == "-") or (
+        end < len(text) and text[end] == "-" and text[end + 1 : end + 2].isalnum()
+    )
 
 
 # Words that may surround a place in a bare answer ("I'm in Irvine", "it's Santa Monica, CA").
@@ -108,7 +116,8 @@ FILLER_WORDS = frozenset(
     """i im i'm m am we we're were our my in at it its it's is the a an of city town county ca calif
     california live living located address service from near area here there um uh yes yeah ok okay
     please thanks thank you that's thats with customer part just currently zip code what about how and
-    instead then if for or""".split()
+    instead then if for or
+    vivo en es soy de la el estoy ciudad perdon perdón quise decir digo mejor no si sí gracias""".split()
 )
 
 

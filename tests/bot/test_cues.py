@@ -66,3 +66,15 @@ def test_two_questions_in_one_message():
 def test_one_question_has_no_second_topic():
     assert second_topic("my power is out since this morning", Topic.OUTAGE) is None
     assert second_topic("my bill is high. can you explain the charges?", Topic.BILLING) is None
+
+
+@pytest.mark.parametrize("text", ["should i move it off the sidewalk?", "can I touch it", "¿puedo moverlo?"])
+def test_touching_or_moving_a_wire_is_the_safety_follow_up(text):
+    assert follow_up_of(text) == (FollowUp.SAFETY, Topic.OUTAGE)
+
+
+@pytest.mark.parametrize(
+    "text", ["I want to move to Irvine", "move my service to a new address", "quiero quitar el cargo"]
+)
+def test_moving_house_is_not_the_safety_follow_up(text):
+    assert follow_up_of(text) is None

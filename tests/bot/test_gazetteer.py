@@ -36,8 +36,9 @@ def test_patterns_cover_every_place_and_cca(shared_table, patterns):
     assert {(CITY, name) for name in shared_table.places} <= ids
     assert {(CITY, name) for name in shared_table.regions} <= ids
     assert {(CCA, party.name) for party in shared_table.ccas} <= ids
-    assert not any(p["id"] in ("Southern California Edison", "California Public Utilities Commission")
-                   for p in patterns)
+    assert not any(
+        p["id"] in ("Southern California Edison", "California Public Utilities Commission") for p in patterns
+    )
 
 
 @pytest.mark.parametrize(
@@ -197,3 +198,8 @@ def test_every_place_region_and_alias_is_found_by_the_ruler(shared_table, nlp):
         if (CITY, name) not in entities(nlp, f"I live in {alias}"):
             missed.append(alias)
     assert missed == []
+
+
+def test_a_rate_plan_code_is_not_a_cca(nlp):
+    assert entities(nlp, "what is the TOU-D-PRIME rate plan") == []
+    assert entities(nlp, "I'm with PRIME") == [(CCA, "Pico Rivera Innovative Municipal Energy")]

@@ -19,7 +19,7 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	@PY310=$$(scripts/find_python.sh) && \
 	  { [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { rm -rf $(VENV) && $$PY310 -m venv $(VENV); }; }
 	$(PY) -m pip install -q --upgrade "pip<24.1"
-	$(PY) -m pip install -q -r requirements/lock.txt
+	$(PY) -m pip install -q --require-hashes -r requirements/lock.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	@rm -f $(VENV)/.installed-* && touch $@
@@ -63,8 +63,13 @@ lint: install
 	$(VENV)/bin/ruff format --check bot actions tests bench tooling
 	$(VENV)/bin/mypy bot actions tooling bench tests
 
-lock: install
-	$(PY) -m pip freeze --exclude-editable > requirements/lock.txt
+# Re-pin and re-hash everything from requirements/base.in + dev.in (pip-tools in a throwaway venv).
+lock:
+	@PY310=$$(scripts/find_python.sh) && rm -rf .venv-lock && $$PY310 -m venv .venv-lock
+	.venv-lock/bin/pip install -q "pip<24.1" pip-tools==7.4.1
+	.venv-lock/bin/pip-compile -q --generate-hashes --allow-unsafe --no-annotate --strip-extras \
+	  --output-file requirements/lock.txt requirements/base.in requirements/dev.in
+	rm -rf .venv-lock
 
 clean:
 	rm -rf models var results reports .rasa

@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 from bench.measure import ErrorCheck, LoadResult, replied, routed_reply, run_load
 from bot.config import MODEL_PATH, PROJECT_ROOT
+from tooling import apology_marker
 from tooling.servers import VENV_BIN, Server, base_env, free_port, running_stack, spawn_rasa, stack_env
 
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
@@ -45,7 +46,7 @@ MODEL = MODEL_PATH
 ROUTED_TURNS = ["where does my electricity come from", "Irvine", "my power is out"]
 # The moodbot of `rasa init`: greet, unhappy (two responses), affirm.
 BASELINE_TURNS = ["hello", "I am sad", "yes"]
-APOLOGY_MARKER = "Sorry, I can't look that up right now"
+APOLOGY_MARKER = apology_marker()  # from domain.yml
 TARGET_P95_RATIO = 1.3
 TARGET_TRAIN_SECONDS = 300
 
@@ -63,13 +64,16 @@ def tracker_databases(kind: str) -> Iterator[Dict[str, str]]:
         with admin.connect() as conn:
             for name in names.values():
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield {who: make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-               for who, name in names.items()}
+        yield {
+            who: make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+            for who, name in names.items()
+        }
     finally:
         with admin.connect() as conn:
             for name in names.values():
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                             {"n": name})
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -89,8 +93,15 @@ def build_baseline(work: Path) -> Tuple[Path, float, Dict[str, str]]:
     project.mkdir()  # `rasa init --init-dir` refuses a directory that does not exist
     env = base_env({"RASA_CACHE_DIRECTORY": str(work / "baseline-cache")})
     started = time.perf_counter()
-    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], cwd=work, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
+        cwd=work,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=1800,
+    )
     init_seconds = time.perf_counter() - started
     model = max((project / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return model, init_seconds, env
@@ -110,8 +121,9 @@ def serve_baseline(work: Path, model: Path, env: Dict[str, str], tracker_url: st
         server.stop()
 
 
-def interleaved_load(targets: Dict[str, Tuple[str, List[str], ErrorCheck]], args: argparse.Namespace
-                     ) -> Dict[str, Dict[str, LoadResult]]:
+def interleaved_load(
+    targets: Dict[str, Tuple[str, List[str], ErrorCheck]], args: argparse.Namespace
+) -> Dict[str, Dict[str, LoadResult]]:
     """Load all targets in alternating rounds, so that a busy machine slows them alike.
 
     Args:
@@ -128,16 +140,25 @@ def interleaved_load(targets: Dict[str, Tuple[str, List[str], ErrorCheck]], args
     for _ in range(rounds):
         for name, (url, turns, check) in targets.items():
             runs[name]["sequential"].extend(
-                run_load(url, turns, max(1, args.conversations // rounds), 1, check, f"{name}-seq"))
+                run_load(url, turns, max(1, args.conversations // rounds), 1, check, f"{name}-seq")
+            )
         for name, (url, turns, check) in targets.items():
-            runs[name]["concurrent"].extend(run_load(
-                url, turns, max(args.concurrency, args.conversations_concurrent // rounds), args.concurrency, check,
-                f"{name}-conc"))
+            runs[name]["concurrent"].extend(
+                run_load(
+                    url,
+                    turns,
+                    max(args.concurrency, args.conversations_concurrent // rounds),
+                    args.concurrency,
+                    check,
+                    f"{name}-conc",
+                )
+            )
     return runs
 
 
-def bench_assistants(work: Path, args: argparse.Namespace, trackers: Dict[str, str]
-                     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def bench_assistants(
+    work: Path, args: argparse.Namespace, trackers: Dict[str, str]
+) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Build the baseline, start both assistants, measure memory and load; return (ours, baseline)."""
     print("[bench] baseline: rasa init (scaffold + training)...", flush=True)
     baseline_model, init_seconds, baseline_env = build_baseline(work)
@@ -151,19 +172,29 @@ def bench_assistants(work: Path, args: argparse.Namespace, trackers: Dict[str, s
             rasa, actions = stack.rasa[0], stack.actions
             ours_memory = {"rasa_after_load": rasa.rss_mb(), "actions_after_load": actions.rss_mb()}
             base_memory = {"rasa_after_load": base.rss_mb()}
-            print(f"[bench] load: {args.rounds} rounds of {args.conversations} sequential and "
-                  f"{args.conversations_concurrent} concurrent conversations in total, each assistant", flush=True)
+            print(
+                f"[bench] load: {args.rounds} rounds of {args.conversations} sequential and "
+                f"{args.conversations_concurrent} concurrent conversations in total, each assistant",
+                flush=True,
+            )
             load_before = os.getloadavg()[0]
-            runs = interleaved_load({
-                "ours": (rasa.url, ROUTED_TURNS, routed_reply(APOLOGY_MARKER)),
-                "baseline": (base.url, BASELINE_TURNS, replied),
-            }, args)
+            runs = interleaved_load(
+                {
+                    "ours": (rasa.url, ROUTED_TURNS, routed_reply(APOLOGY_MARKER)),
+                    "baseline": (base.url, BASELINE_TURNS, replied),
+                },
+                args,
+            )
             loadavg = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
             ours_memory.update({"rasa_after_test": rasa.rss_mb(), "actions_after_test": actions.rss_mb()})
             base_memory["rasa_after_test"] = base.rss_mb()
     ours = {"load_seconds": ours_load, "memory": ours_memory, "runs": runs["ours"], "loadavg": loadavg}
-    baseline = {"init_and_train_seconds": init_seconds, "load_seconds": base_load, "memory": base_memory,
-                "runs": runs["baseline"]}
+    baseline = {
+        "init_and_train_seconds": init_seconds,
+        "load_seconds": base_load,
+        "memory": base_memory,
+        "runs": runs["baseline"],
+    }
     return ours, baseline
 
 
@@ -171,13 +202,26 @@ def train_full(work: Path) -> float:
     """Train a copy of the full model from the project's inputs with a cold cache; return wall seconds."""
     env = base_env({"RASA_CACHE_DIRECTORY": str(work / "train-cache")})
     command = [
-        str(VENV_BIN / "rasa"), "train", "--data", "data/nlu", "data/rules.yml", "--config", "config.yml",
-        "--domain", "domain.yml", "--out", str(work / "trained"), "--fixed-model-name", "assistant", "--quiet",
+        str(VENV_BIN / "rasa"),
+        "train",
+        "--data",
+        "data/nlu",
+        "data/rules.yml",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--out",
+        str(work / "trained"),
+        "--fixed-model-name",
+        "assistant",
+        "--quiet",
     ]
     started = time.perf_counter()
     with (work / "train.log").open("wb") as log:
-        subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, stdout=log, stderr=subprocess.STDOUT,
-                       timeout=3600)
+        subprocess.run(
+            command, cwd=PROJECT_ROOT, env=env, check=True, stdout=log, stderr=subprocess.STDOUT, timeout=3600
+        )
     return time.perf_counter() - started
 
 
@@ -185,21 +229,30 @@ def _ratio(ours: float, baseline: float) -> float | None:
     return round(ours / baseline, 2) if baseline else None
 
 
-def summarise(ours: Dict[str, Any], baseline: Dict[str, Any], train_seconds: float | None,
-              args: argparse.Namespace) -> Dict[str, Any]:
+def summarise(
+    ours: Dict[str, Any], baseline: Dict[str, Any], train_seconds: float | None, args: argparse.Namespace
+) -> Dict[str, Any]:
     """The flat figures of ``bench/results.json``."""
     o_seq, o_conc = ours["runs"]["sequential"].summary(), ours["runs"]["concurrent"].summary()
     b_seq, b_conc = baseline["runs"]["sequential"].summary(), baseline["runs"]["concurrent"].summary()
     results: Dict[str, Any] = {
-        "routed_p50_ms": o_seq["p50_ms"], "routed_p95_ms": o_seq["p95_ms"], "routed_p99_ms": o_seq["p99_ms"],
-        "routed_p50_ms_concurrent": o_conc["p50_ms"], "routed_p95_ms_concurrent": o_conc["p95_ms"],
+        "routed_p50_ms": o_seq["p50_ms"],
+        "routed_p95_ms": o_seq["p95_ms"],
+        "routed_p99_ms": o_seq["p99_ms"],
+        "routed_p50_ms_concurrent": o_conc["p50_ms"],
+        "routed_p95_ms_concurrent": o_conc["p95_ms"],
         "routed_p99_ms_concurrent": o_conc["p99_ms"],
-        "errors_sequential": o_seq["errors"], "errors_concurrent": o_conc["errors"],
+        "errors_sequential": o_seq["errors"],
+        "errors_concurrent": o_conc["errors"],
         "throughput_msgs_per_s": o_conc["throughput_msgs_per_s"],
         "throughput_msgs_per_s_sequential": o_seq["throughput_msgs_per_s"],
-        "baseline_p50_ms": b_seq["p50_ms"], "baseline_p95_ms": b_seq["p95_ms"], "baseline_p99_ms": b_seq["p99_ms"],
-        "baseline_p50_ms_concurrent": b_conc["p50_ms"], "baseline_p95_ms_concurrent": b_conc["p95_ms"],
-        "baseline_p99_ms_concurrent": b_conc["p99_ms"], "baseline_errors_concurrent": b_conc["errors"],
+        "baseline_p50_ms": b_seq["p50_ms"],
+        "baseline_p95_ms": b_seq["p95_ms"],
+        "baseline_p99_ms": b_seq["p99_ms"],
+        "baseline_p50_ms_concurrent": b_conc["p50_ms"],
+        "baseline_p95_ms_concurrent": b_conc["p95_ms"],
+        "baseline_p99_ms_concurrent": b_conc["p99_ms"],
+        "baseline_errors_concurrent": b_conc["errors"],
         "baseline_throughput_msgs_per_s": b_conc["throughput_msgs_per_s"],
         "ratio_p95": _ratio(o_seq["p95_ms"], b_seq["p95_ms"]),
         "ratio_p95_concurrent": _ratio(o_conc["p95_ms"], b_conc["p95_ms"]),
@@ -213,13 +266,18 @@ def summarise(ours: Dict[str, Any], baseline: Dict[str, Any], train_seconds: flo
         "rss_mb_actions_after_load": round(ours["memory"]["actions_after_load"], 1),
         "baseline_rss_mb_rasa": round(baseline["memory"]["rasa_after_test"], 1),
         "baseline_rss_mb_rasa_after_load": round(baseline["memory"]["rasa_after_load"], 1),
-        "turns_sequential": o_seq["turns"], "turns_concurrent": o_conc["turns"], "concurrency": args.concurrency,
+        "turns_sequential": o_seq["turns"],
+        "turns_concurrent": o_conc["turns"],
+        "concurrency": args.concurrency,
         "error_samples": ours["runs"]["concurrent"].errors[:5] + ours["runs"]["sequential"].errors[:5],
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    # 1-minute load average around the latency runs: other work on the machine skews them
-                    "loadavg_before_load_test": ours["loadavg"]["before"],
-                    "loadavg_after_load_test": ours["loadavg"]["after"]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            # 1-minute load average around the latency runs: other work on the machine skews them
+            "loadavg_before_load_test": ours["loadavg"]["before"],
+            "loadavg_after_load_test": ours["loadavg"]["after"],
+        },
         "rounds": args.rounds,
         "tracker_store": f"{args.tracker} (both assistants)",
     }
@@ -239,12 +297,21 @@ def table(r: Dict[str, Any]) -> str:
         ("turn p50, sequential (ms)", r["routed_p50_ms"], r["baseline_p50_ms"]),
         ("turn p95, sequential (ms)", r["routed_p95_ms"], r["baseline_p95_ms"]),
         ("turn p99, sequential (ms)", r["routed_p99_ms"], r["baseline_p99_ms"]),
-        (f"turn p50, {r['concurrency']} concurrent (ms)", r["routed_p50_ms_concurrent"],
-         r["baseline_p50_ms_concurrent"]),
-        (f"turn p95, {r['concurrency']} concurrent (ms)", r["routed_p95_ms_concurrent"],
-         r["baseline_p95_ms_concurrent"]),
-        (f"turn p99, {r['concurrency']} concurrent (ms)", r["routed_p99_ms_concurrent"],
-         r["baseline_p99_ms_concurrent"]),
+        (
+            f"turn p50, {r['concurrency']} concurrent (ms)",
+            r["routed_p50_ms_concurrent"],
+            r["baseline_p50_ms_concurrent"],
+        ),
+        (
+            f"turn p95, {r['concurrency']} concurrent (ms)",
+            r["routed_p95_ms_concurrent"],
+            r["baseline_p95_ms_concurrent"],
+        ),
+        (
+            f"turn p99, {r['concurrency']} concurrent (ms)",
+            r["routed_p99_ms_concurrent"],
+            r["baseline_p99_ms_concurrent"],
+        ),
         ("errors, concurrent", r["errors_concurrent"], r["baseline_errors_concurrent"]),
         ("throughput, concurrent (msgs/s)", r["throughput_msgs_per_s"], r["baseline_throughput_msgs_per_s"]),
         ("training, cold cache (s)", r["train_seconds"], r["baseline_init_and_train_seconds"]),
@@ -277,8 +344,12 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--conversations-concurrent", type=int, default=60, help="conversations in the concurrent run")
     parser.add_argument("--concurrency", type=int, default=20, help="conversations at once")
     parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds per assistant")
-    parser.add_argument("--tracker", choices=["postgres", "sqlite"], default="postgres",
-                        help="tracker store of both assistants (default: %(default)s)")
+    parser.add_argument(
+        "--tracker",
+        choices=["postgres", "sqlite"],
+        default="postgres",
+        help="tracker store of both assistants (default: %(default)s)",
+    )
     parser.add_argument("--skip-train", action="store_true", help="leave out the full training (several minutes)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default: %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with logs and models")

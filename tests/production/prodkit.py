@@ -10,10 +10,11 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tooling import apology_marker
 from tooling.servers import Server
 
 SCE_GENERAL_PHONE = "1-800-655-4555"
-APOLOGY = "Sorry, I can't look that up right now"  # start of utter_service_trouble
+APOLOGY = apology_marker()  # the first sentence of utter_service_trouble, read from domain.yml
 # A turn budget shorter than production's 10 s keeps the timeout tests quick; the mechanism is the same.
 TURN_TIMEOUT = 6
 PAGE_ORIGIN = "http://page.example.test"  # the widget's page origin the stack's socket.io channel accepts

@@ -82,7 +82,7 @@ GRACEFUL: List[Tuple[str, str, str]] = [
     ("emoji", "⚡🔌 my power is out 😡🙏🏽", "Southern California Edison"),
     ("right-to-left Arabic", "انقطعت الكهرباء في منزلي", ""),
     ("right-to-left Hebrew with override mark", "\u202eהחשמל נפל אצלי", ""),
-    ("zero-width and combining marks", "my\u200b power\u0301 is out", ""),
+    ("zero-width and combining marks", "my\u200b power\u0301 is out", "Southern California Edison"),
     ("exactly at the length cap", "my power is out " + "a" * 1984, ""),
 ]
 
@@ -96,7 +96,8 @@ def test_odd_text_gets_a_graceful_reply(stack, clients, sender, case, message, e
     )
     assert answer.status_code == 200, answer.text
     reply = reply_text(answer.json())
-    assert reply.strip() and expected in reply
+    # A real answer: never the apology (which the guard gives for any failure), never a stack trace.
+    assert reply.strip() and expected in reply and APOLOGY not in reply
     assert "Traceback" not in reply and "Exception" not in reply
     stored = user_texts(clients[0].tracker(sender))
     assert len(stored) == 1 and "\x00" not in stored[0] and "\ud800" not in stored[0]
@@ -125,9 +126,11 @@ def test_injection_strings_as_city_names_are_just_unknown_text(clients, role_db,
     assert reply.strip() and "49" not in reply and "<class" not in reply and "Traceback" not in reply
     with role_db.connect() as conn:  # the inquiry log and the role table are still there
         assert conn.execute(text("SELECT count(*) FROM parties")).scalar_one() > 0
-        conn.execute(text("SELECT count(*) FROM inquiries")).scalar_one()
-    # The conversation goes on normally; the text was stored as typed.
+        logged = conn.execute(text("SELECT count(*) FROM inquiries")).scalar_one()
+    # The conversation goes on normally and is still logged.
     assert "Southern California Edison" in reply_text(client.send(sender, "my power is out"))
+    with role_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM inquiries")).scalar_one() == logged + 1
     stored = user_texts(clients[1].tracker(sender))
     assert stored[1] == city and len(stored) == 3
 

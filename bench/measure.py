@@ -62,8 +62,9 @@ def _conversation(
         for text in turns:
             started = time.perf_counter()
             try:
-                answer = session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                                      timeout=60)
+                answer = session.post(
+                    f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+                )
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 error = f"HTTP {answer.status_code}" if answer.status_code != 200 else check(answer.json())
             except (requests.RequestException, ValueError) as exc:

@@ -21,9 +21,7 @@ class SettingError(ValueError):
     """An environment setting has a value the assistant cannot use."""
 
 
-def env_number(
-    name: str, default: float, minimum: float | None = None, env: Mapping[str, str] | None = None
-) -> float:
+def env_number(name: str, default: float, minimum: float | None = None, env: Mapping[str, str] | None = None) -> float:
     """A number from the environment.
 
     Args:

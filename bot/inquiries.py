@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import List
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db

@@ -22,7 +22,8 @@ _ELECTRIC = re.compile(
 )
 # Other services whose bills, accounts and fees customers also ask about.
 _OTHER_SERVICE = re.compile(
-    r"credit card|debit card|overdraft|\bbank (fee|charge|statement|branch|app|card|loan)|\batm\b|el banco|checking account"
+    r"credit card|debit card|overdraft|\bbank (fee|charge|statement|branch|app|card|loan)|\batm\b|el banco"
+    r"|checking account"
     r"|savings account|\bloan|mortgage|car (payment|note)|insurance"
     r"|co-?pay|health (plan|insurance)|doctor|dentist|pharmac|prescription|medical bill|hospital bill"
     r"|cable (tv|television|bill|company|guy|box|provider)|internet|wi-?fi|broadband|phone (bill|plan|company)"

@@ -80,8 +80,10 @@ def _fresh_database(admin_url: str) -> Iterator[str]:
             db.reset()  # the bot's process-wide engine may still hold connections to it
             with admin.connect() as conn:
                 conn.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name "
-                         "AND pid <> pg_backend_pid()"),
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name "
+                        "AND pid <> pg_backend_pid()"
+                    ),
                     {"name": name},
                 )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

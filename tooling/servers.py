@@ -182,13 +182,24 @@ def spawn_rasa(
     """Start a Rasa server (REST channel and HTTP API) on ``port`` without waiting for the model to load."""
     log = log_dir / f"rasa-{port}.log"
     command = [
-        str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-        "--endpoints", env.get("BOT_ENDPOINTS", "endpoints.yml"),
-        "--credentials", env.get("BOT_CREDENTIALS", "credentials.yml"),
-        "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"], *(extra_args or []),
+        str(VENV_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--endpoints",
+        env.get("BOT_ENDPOINTS", "endpoints.yml"),
+        "--credentials",
+        env.get("BOT_CREDENTIALS", "credentials.yml"),
+        "--enable-api",
+        "--auth-token",
+        env["RASA_AUTH_TOKEN"],
+        *(extra_args or []),
     ]
-    return Server("rasa", _spawn(command, env, log), f"http://127.0.0.1:{port}", log, command, env, "/",
-                  RASA_START_TIMEOUT)
+    return Server(
+        "rasa", _spawn(command, env, log), f"http://127.0.0.1:{port}", log, command, env, "/", RASA_START_TIMEOUT
+    )
 
 
 def start_rasa(
@@ -200,9 +211,7 @@ def start_rasa(
     return server
 
 
-def stack_env(
-    log_dir: Path, extra_env: Dict[str, str] | None = None, action_port: int | None = None
-) -> Dict[str, str]:
+def stack_env(log_dir: Path, extra_env: Dict[str, str] | None = None, action_port: int | None = None) -> Dict[str, str]:
     """Environment of a stack: auth token, action endpoint and a rendered endpoints file (unless BOT_ENDPOINTS).
 
     Args:
@@ -221,8 +230,14 @@ def stack_env(
         "ACTION_SERVER_SECRET": os.environ.get("ACTION_SERVER_SECRET") or secrets.token_urlsafe(32),
         "BOT_SESSION_SECRET": os.environ.get("BOT_SESSION_SECRET") or secrets.token_urlsafe(32),
     }
-    env = base_env({"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook", "RASA_AUTH_TOKEN": token,
-                    **secrets_env, **(extra_env or {})})
+    env = base_env(
+        {
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook",
+            "RASA_AUTH_TOKEN": token,
+            **secrets_env,
+            **(extra_env or {}),
+        }
+    )
     if not env.get("BOT_ENDPOINTS"):
         env["BOT_ENDPOINTS"] = str(endpoints.write(log_dir / "endpoints.yml", env, var_dir=log_dir))
     return env
@@ -253,8 +268,12 @@ def running_stack(
     log_dir.mkdir(parents=True, exist_ok=True)
     action_port = free_port()
     env = stack_env(log_dir, extra_env, action_port)
-    stack = Stack(actions=spawn_actions(action_port, env, log_dir), token=env["RASA_AUTH_TOKEN"], env=env,
-                  endpoints=Path(env["BOT_ENDPOINTS"]))
+    stack = Stack(
+        actions=spawn_actions(action_port, env, log_dir),
+        token=env["RASA_AUTH_TOKEN"],
+        env=env,
+        endpoints=Path(env["BOT_ENDPOINTS"]),
+    )
     try:
         ports: List[int] = [action_port]
         for _ in range(rasa_instances):

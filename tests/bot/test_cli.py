@@ -24,7 +24,12 @@ def run_cli(args: List[str], database_url: str, timeout: float = 60) -> subproce
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+        cwd=config.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
     )
 
 
@@ -108,8 +113,12 @@ def test_places_without_a_cca_lists_every_place(seeded_sqlite_url):
     assert proc.returncode == 0, proc.stderr
     rows = {row["place"]: row for row in json.loads(proc.stdout)}
     assert rows["Pasadena"]["status"] == "other_utility"
-    assert rows["Norco"] == {"place": "Norco", "county": "Riverside", "status": "bundled",
-                             "provider": "Southern California Edison"}
+    assert rows["Norco"] == {
+        "place": "Norco",
+        "county": "Riverside",
+        "status": "bundled",
+        "provider": "Southern California Edison",
+    }
     assert rows["La Cañada Flintridge"]["provider"] == CPA  # printed as UTF-8, not escaped
 
 
@@ -162,8 +171,9 @@ def _run_all(invocations: Sequence[List[str]], url: str) -> List[subprocess.Comp
 @pytest.fixture(scope="module")
 def bad_input_results(seeded_sqlite_url) -> Dict[str, subprocess.CompletedProcess]:
     invocations = {name: args for name, args, _ in BAD}
-    invocations.update({f"control-{i}": ["route", "--topic", "generation", "--city", city]
-                        for i, city in enumerate(CONTROL_CITIES)})
+    invocations.update(
+        {f"control-{i}": ["route", "--topic", "generation", "--city", city] for i, city in enumerate(CONTROL_CITIES)}
+    )
     return dict(zip(invocations, _run_all(list(invocations.values()), seeded_sqlite_url), strict=True))
 
 

@@ -352,6 +352,7 @@ def test_hostile_input_through_the_database_leaves_the_places_table_intact(db_ur
         before = session.scalar(select(func.count()).select_from(Place))
     for param in HOSTILE:
         (text,) = param.values
+        assert isinstance(text, str)
         assert not resolve_place(text).known
         assert resolve_cca(text) is None
     db.reset()
@@ -430,7 +431,13 @@ def test_resolve_cca(shared_table, text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "Southern California Edison", "SCE", "CAISO", "CPUC", "Irvine", "Acme Power", "",
+        "Southern California Edison",
+        "SCE",
+        "CAISO",
+        "CPUC",
+        "Irvine",
+        "Acme Power",
+        "",
         pytest.param("x" * 10_240, id="10KB"),
     ],
 )

@@ -293,12 +293,19 @@ def test_to_dict_is_plain_data(shared_table):
         ("generation", None, "LCE", ["Lancaster Choice Energy", "https://www.lancasterchoiceenergy.com"]),
         ("generation", "Santa Barbara", None, ["Santa Barbara Clean Energy", "https://www.sbcleanenergy.com"]),
         ("transmission", None, None, ["California Independent System Operator", "https://www.caiso.com", SCE]),
-        ("generation", "Palmdale", None, ["Energy for Palmdale's Independent Choice",
-                                          "EPICSupport@PalmdaleEpicEnergy.com"]),
+        (
+            "generation",
+            "Palmdale",
+            None,
+            ["Energy for Palmdale's Independent Choice", "EPICSupport@PalmdaleEpicEnergy.com"],
+        ),
         # neither phone nor website: say so rather than invent one
-        ("generation", "Baldwin Park", None, ["Baldwin Park Resident Owned Utility District",
-                                              "no phone or website is published",
-                                              "city hall"]),
+        (
+            "generation",
+            "Baldwin Park",
+            None,
+            ["Baldwin Park Resident Owned Utility District", "no phone or website is published", "city hall"],
+        ),
     ],
 )
 def test_reply_names_the_party_and_how_to_reach_it(shared_table, topic, place, cca, must_contain):
@@ -378,6 +385,7 @@ def test_mixed_places_name_the_other_utility_in_one_short_clause(shared_table, p
 def test_common_answers_are_at_most_two_sentences_plus_contact(shared_table, topic, place):
     routing = route(topic, place=place, table=shared_table)
     first = render(routing).splitlines()[0]
+    assert routing.primary is not None and routing.primary.party is not None
     contact = contact_line(routing.primary.party, routing.topic)
     sentences = first.replace(contact, "CONTACT").replace("e.g.", "eg").rstrip(".").split(". ")
     assert len(sentences) <= 2, first
@@ -523,5 +531,10 @@ def test_safety_guidance_is_seeded_text(shared_table, key):
 def test_person_contact_for_a_party_by_name(shared_table):
     from bot.places import resolve_party
 
-    assert "1-800-808-2837" in person_contact(resolve_party("Bear Valley Electric", table=shared_table))
-    assert "PG&E bill" in person_contact(resolve_party("PG&E", table=shared_table))
+    bear_valley, pge = (
+        resolve_party("Bear Valley Electric", table=shared_table),
+        resolve_party("PG&E", table=shared_table),
+    )
+    assert bear_valley is not None and pge is not None
+    assert "1-800-808-2837" in person_contact(bear_valley)
+    assert "PG&E bill" in person_contact(pge)

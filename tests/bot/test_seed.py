@@ -6,7 +6,7 @@ Needs nothing outside the project; the cross-check against ../shared/facts is in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Iterator
 
 import pytest
 import yaml
@@ -64,7 +64,7 @@ def _ids(url: str) -> Dict[str, Dict[str, int]]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request) -> str:
+def empty_url(request) -> Iterator[str]:
     """An empty database on each backend (nothing seeded)."""
     db.reset()
     yield request.getfixturevalue(f"{request.param}_url")

@@ -55,7 +55,7 @@ export ACTION_SERVER_SECRET
 # The HTTP API only ever runs with authentication.
 auth_args=()
 if [ -n "${RASA_JWT_SECRET:-}" ]; then
-  auth_args+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
+  auth_args+=("--jwt-secret=$RASA_JWT_SECRET" "--jwt-method=${RASA_JWT_METHOD:-HS256}")
 fi
 token_note="RASA_AUTH_TOKEN"
 if [ -z "${RASA_AUTH_TOKEN:-}" ] && [ -z "${RASA_JWT_SECRET:-}" ]; then
@@ -66,7 +66,7 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ] && [ -z "${RASA_JWT_SECRET:-}" ]; then
   token_note="$VAR/rasa_auth_token"
 fi
 if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
-  auth_args+=(--auth-token "$RASA_AUTH_TOKEN")
+  auth_args+=("--auth-token=$RASA_AUTH_TOKEN")  # "=": a token may start with "-"
 else
   token_note="a JWT signed with RASA_JWT_SECRET"
 fi

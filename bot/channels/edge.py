@@ -11,8 +11,10 @@ Written once, used by the three channels:
   conversation queued or running in this process (429 beyond), and the turns of one conversation run
   one at a time. Sockets also get a per-connection rate limit (:class:`TokenBucket`).
 * **A reply on every turn** (:meth:`Edge.deliver`): a turn is bounded by ``BOT_TURN_TIMEOUT``; when it
-  fails, times out or says nothing, the customer gets the domain's ``utter_service_trouble`` (apology and
-  SCE's general contact) through the channel it wrote on.
+  fails, times out, a custom action fails inside it (Rasa logs that and carries on), or it says nothing,
+  the customer gets the domain's ``utter_service_trouble`` (apology and SCE's general contact) through the
+  channel it wrote on. A payload (``/intent{...}``, from a button or the widget) may be answered with
+  silence by design; it gets the apology only when something failed.
 * **The same log lines** for every channel: ``refused <channel> message for <conversation>: <status>
   <reason>``, ``turn for <conversation> timed out`` / ``failed`` / ``produced no reply``.
 
@@ -30,12 +32,14 @@ import re
 import time
 from collections import Counter
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping
-
-from rasa.core.channels.channel import UserMessage
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Mapping
 
 from bot.config import env_number
+
+if TYPE_CHECKING:  # the action server imports this module too, and has no need to load Rasa
+    from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger("bot.channels.edge")
 
@@ -331,6 +335,9 @@ class Edge:
         replies: Callable[[], int],
     ) -> bool:
         conversation = shown(message.sender_id)
+        watch_action_failures()
+        state = _TurnState()
+        _current_turn.set(state)  # in this task's context: the turn's task inherits it
         try:
             # Cancelling releases the conversation lock; the turn is not stored, the customer may retry.
             await asyncio.wait_for(on_new_message(message), timeout=self.settings.turn_timeout)
@@ -348,8 +355,12 @@ class Edge:
                 "turn for %s on %s failed; replied with %s", conversation, channel, SERVICE_TROUBLE_RESPONSE
             )
             return False
-        if replies() == 0:
+        finally:
+            _current_turn.set(None)
+        said = replies()
+        if said == 0 and (state.action_failed or not is_payload(message.text)):
             # Rasa logs a failed custom action and carries on silently; the customer must not be left waiting.
+            # (A button or widget payload may be answered by design with silence, unless an action failed.)
             logger.error(
                 "turn for %s on %s produced no reply (action server down?); replied with %s",
                 conversation,
@@ -357,7 +368,49 @@ class Edge:
                 SERVICE_TROUBLE_RESPONSE,
             )
             return False
+        if state.action_failed:
+            logger.error(
+                "turn for %s on %s: a custom action failed after %d message(s); replied with %s",
+                conversation,
+                channel,
+                said,
+                SERVICE_TROUBLE_RESPONSE,
+            )
+            return False
         return True
+
+
+def is_payload(text: str | None) -> bool:
+    """Whether a message is a payload a button or the widget sent (``/intent{...}``), not typed text."""
+    return bool(text) and str(text).startswith("/")
+
+
+@dataclass
+class _TurnState:
+    action_failed: bool = False
+
+
+_current_turn: ContextVar[_TurnState | None] = ContextVar("bot_edge_turn", default=None)
+# Rasa's processor catches an exception of a custom action (action server down, refusing, answering
+# garbage), logs it with this text and carries on without the action's events.
+_ACTION_FAILURE = "Encountered an exception while running action"
+
+
+class _ActionFailureWatch(logging.Filter):
+    """Marks the current turn as failed when Rasa's processor logs a failed custom action."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        state = _current_turn.get()
+        if state is not None and record.levelno >= logging.ERROR and _ACTION_FAILURE in str(record.msg):
+            state.action_failed = True
+        return True
+
+
+def watch_action_failures() -> None:
+    """Install the watch on Rasa's processor logger (once)."""
+    processor = logging.getLogger("rasa.core.processor")
+    if not any(isinstance(f, _ActionFailureWatch) for f in processor.filters):
+        processor.addFilter(_ActionFailureWatch())
 
 
 _shared: Edge | None = None

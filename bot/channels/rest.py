@@ -114,8 +114,7 @@ class GuardedRestInput(InputChannel):
                 log_refusal(self.name(), sender, exc)
                 headers = {"Retry-After": "1"} if exc.status == 429 else None
                 return response.json({"error": str(exc)}, status=exc.status, headers=headers)
-            if apology:
-                return response.json([{"recipient_id": sender, "text": apology[0]}])
-            return response.json(list(collector.messages))
+            # What the bot said before something failed, then the apology.
+            return response.json(list(collector.messages) + [{"recipient_id": sender, "text": t} for t in apology])
 
         return webhook

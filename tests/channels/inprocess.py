@@ -10,6 +10,7 @@ milliseconds, without a model.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ class FakeAgent:
     """Stands in for ``rasa.core.agent.Agent``: records messages, answers with ``reply``.
 
     ``behaviour`` decides what a turn does: ``"echo"`` answers ``you said: <text>``, ``"silent"`` says
-    nothing (as Rasa does when a custom action fails), ``"fail"`` raises, ``"hang"`` never finishes.
+    nothing, ``"action_fails"`` says nothing and logs a failed custom action as Rasa's processor does,
+    ``"reply_then_action_fails"`` answers and then logs that, ``"fail"`` raises, ``"hang"`` never finishes.
     """
 
     behaviour: str = "echo"
@@ -50,8 +52,17 @@ class FakeAgent:
             await asyncio.sleep(3600)
         if self.behaviour == "fail":
             raise RuntimeError("boom")
-        if self.behaviour == "echo":
+        if self.behaviour in ("echo", "reply_then_action_fails"):
             await message.output_channel.send_text_message(message.sender_id, f"you said: {message.text}")
+        if self.behaviour in ("action_fails", "reply_then_action_fails"):
+            # What Rasa's processor does when a custom action raises: log it and carry on without its events.
+            try:
+                raise ConnectionError("action server unreachable")
+            except ConnectionError:
+                logging.getLogger("rasa.core.processor").exception(
+                    "Encountered an exception while running action 'action_route_inquiry'.Bot will continue, "
+                    "but the actions events are lost."
+                )
 
 
 @asynccontextmanager

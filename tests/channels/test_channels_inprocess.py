@@ -67,7 +67,7 @@ async def test_rest_answers_and_refuses_by_the_shared_rules():
     assert [m.text for m in agent.received] == ["hi  there"]
 
 
-@pytest.mark.parametrize("behaviour", ["silent", "fail", "hang"])
+@pytest.mark.parametrize("behaviour", ["silent", "action_fails", "fail", "hang"])
 async def test_rest_apologises_when_a_turn_fails_hangs_or_says_nothing(behaviour):
     agent = FakeAgent(behaviour=behaviour)
     async with serving([GuardedRestInput(fresh_edge())], agent) as url:
@@ -77,6 +77,22 @@ async def test_rest_apologises_when_a_turn_fails_hangs_or_says_nothing(behaviour
             [{"recipient_id": "me", "text": APOLOGY}],
         )
         assert time.monotonic() - started < SETTINGS.turn_timeout + 1
+
+
+async def test_an_action_failing_after_a_reply_adds_the_apology_and_a_silent_payload_gets_none():
+    async with serving([GuardedRestInput(fresh_edge())], FakeAgent(behaviour="reply_then_action_fails")) as url:
+        assert await rest_post(url, {"sender": "me", "message": "my power is out"}) == (
+            200,
+            [{"recipient_id": "me", "text": "you said: my power is out"}, {"recipient_id": "me", "text": APOLOGY}],
+        )
+    async with serving([GuardedRestInput(fresh_edge())], FakeAgent(behaviour="silent")) as url:
+        # A payload the domain answers with silence by design (the widget's page-language hint, say).
+        assert await rest_post(url, {"sender": "me", "message": '/page_language{"language": "es"}'}) == (200, [])
+    async with serving([GuardedRestInput(fresh_edge())], FakeAgent(behaviour="action_fails")) as url:
+        assert await rest_post(url, {"sender": "me", "message": "/outage"}) == (
+            200,
+            [{"recipient_id": "me", "text": APOLOGY}],
+        )
 
 
 # --- socket.io --------------------------------------------------------------------------------------------
@@ -224,7 +240,7 @@ async def test_a_socket_burst_is_rate_limited():
     assert len(refused) == 200 - len(agent.received) and {r["status"] for r in refused} == {429}
 
 
-@pytest.mark.parametrize("behaviour", ["silent", "fail", "hang"])
+@pytest.mark.parametrize("behaviour", ["silent", "action_fails", "fail", "hang"])
 async def test_socket_apologises_when_a_turn_fails_hangs_or_says_nothing(behaviour):
     async with serving([socket_channel(TOKENS)], FakeAgent(behaviour=behaviour)) as url:
         widget = Widget()
@@ -325,7 +341,7 @@ async def test_slack_conversations_are_namespaced_and_retries_answered_once():
     ]
 
 
-@pytest.mark.parametrize("behaviour", ["silent", "fail", "hang"])
+@pytest.mark.parametrize("behaviour", ["silent", "action_fails", "fail", "hang"])
 async def test_slack_apologises_in_the_thread_when_a_turn_fails(behaviour):
     with SlackApiStandIn() as api:
         async with serving([slack_channel(api.url)], FakeAgent(behaviour=behaviour)) as url:

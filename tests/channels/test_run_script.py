@@ -93,6 +93,9 @@ def test_run_script_serves_the_page_and_stops_everything_on_ctrl_c(tmp_path: Pat
     for leftover in (var / "role_table.db", var / "logs" / "rasa.log"):
         leftover.write_bytes(b"")
         leftover.chmod(0o644)
+    # A token from an earlier run that starts with "-" (secrets.token_urlsafe makes one in 64 so).
+    (var / "rasa_auth_token").write_text("-" + "t0ken" * 8 + "\n")
+    (var / "rasa_auth_token").chmod(0o644)
     log = tmp_path / "run.out"
     with log.open("wb") as out:
         # A session of its own, like a terminal's foreground job: Ctrl-C signals the whole group.

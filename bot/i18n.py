@@ -8,8 +8,9 @@ key exists in one catalogue and not the other, or when their placeholders differ
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List, Tuple
 
 import yaml
 
@@ -31,8 +32,41 @@ def catalogue(language: Language) -> Dict[str, str]:
         else:
             flat[prefix] = str(node)
 
-    walk("", raw)
+    walk("", {k: v for k, v in raw.items() if k != TRANSLATIONS})
     return flat
+
+
+TRANSLATIONS = "translations"  # catalogue section: English text (from the seed) -> the language's text
+
+
+@functools.lru_cache(maxsize=None)
+def _translations(language: Language) -> Tuple[Dict[str, str], List[Tuple[re.Pattern, str]]]:
+    raw = yaml.safe_load((LOCALES_DIR / f"{language.value}.yml").read_text(encoding="utf-8")) or {}
+    exact: Dict[str, str] = {}
+    templates: List[Tuple[re.Pattern, str]] = []
+    for source, target in (raw.get(TRANSLATIONS) or {}).items():
+        if "{" in source:
+            # "{utility} only delivers it" also matches the sentence routing formatted from it.
+            pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(source))
+            templates.append((re.compile(f"^{pattern}$"), str(target)))
+        else:
+            exact[source] = str(target)
+    return exact, templates
+
+
+def translate(text: str, language: Language | str | None) -> str:
+    """``text`` from the seed (a reason, a note) in ``language``; unchanged when no translation exists."""
+    lang = language if isinstance(language, Language) else language_of(language)
+    if lang is DEFAULT or not text:
+        return text
+    exact, templates = _translations(lang)
+    if text in exact:
+        return exact[text]
+    for pattern, target in templates:
+        found = pattern.match(text)
+        if found:
+            return target.format(**found.groupdict())
+    return text
 
 
 def language_of(value: object) -> Language:

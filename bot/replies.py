@@ -4,79 +4,70 @@ from __future__ import annotations
 
 from typing import List, Sequence
 
+from bot.i18n import t, translate
+from bot.language import Language
 from bot.places import PlaceMatch, Problem
 from bot.repository import PartyInfo, RoleTable, role_table
 from bot.routing import Assignment, Routing
 from bot.topics import PartyKind, Subtopic, Topic
-
-_TOPIC_PHRASES = {
-    Topic.BILLING: "your bill",
-    Topic.OUTAGE: "power outages",
-    Topic.GENERATION: "where your electricity comes from and its generation rates",
-    Topic.COVID_RELIEF: "COVID-19 payment relief",
-    Topic.ENROLLMENT: "enrolling in or opting out of a CCA",
-    Topic.TRANSMISSION: "the transmission grid",
-    Topic.BECOME_CCA: "forming a Community Choice Aggregator",
-}
-_SUBTOPIC_PHRASES = {
-    Subtopic.ASSISTANCE_PROGRAMS: "bill discounts and payment help (CARE, FERA, Medical Baseline)",
-    Subtopic.NET_METERING: "rooftop solar and battery credits",
-    Subtopic.RATE_APPROVAL: "who approves electricity rates",
-    Subtopic.COMPLAINT: "a complaint",
-    Subtopic.HAZARD: "a downed or damaged power line",
-}
-
-HELP_TOPICS = (
-    "your bill, power outages, where your electricity comes from, COVID-19 payment relief, "
-    "opting in or out of a CCA, the transmission grid, and forming a CCA"
-)
 
 
 def _outage_like(topic: Topic | None, subtopic: Subtopic | None) -> bool:
     return topic is Topic.OUTAGE or subtopic is Subtopic.HAZARD
 
 
+def _lang(spanish: bool) -> Language:
+    return Language.ES if spanish else Language.EN
+
+
 def contact_line(
     party: PartyInfo, topic: Topic | None = None, subtopic: Subtopic | None = None, spanish: bool = False
 ) -> str:
     """Phone and web details; outage and hazard questions get the outage line, assistance the CARE line."""
+    lang = _lang(spanish)
     parts: List[str] = []
     outage = _outage_like(topic, subtopic)
     if outage and party.outage_phone:
-        parts.append(f"outage line {party.outage_phone}")
+        parts.append(t("contact.outage_line", lang, phone=party.outage_phone))
         if party.outage_web:
-            parts.append(f"outage map {party.outage_web}")
+            parts.append(t("contact.outage_map", lang, url=party.outage_web))
     else:
         if subtopic is Subtopic.ASSISTANCE_PROGRAMS and party.care_phone:
-            parts.append(f"CARE/FERA line {party.care_phone}")
+            parts.append(t("contact.care_line", lang, phone=party.care_phone))
         if party.phone:
-            parts.append(f"phone {party.phone}")
+            parts.append(t("contact.phone", lang, phone=party.phone))
     if spanish and party.spanish_phone:
-        parts.append(f"en español {party.spanish_phone}")
+        parts.append(t("contact.spanish", lang, phone=party.spanish_phone))
     if party.email:
-        parts.append(f"email {party.email}")
+        parts.append(t("contact.email", lang, email=party.email))
     if party.website and not (outage and party.outage_web):
         parts.append(party.website)
     if party.kind == PartyKind.CPUC.value and topic is Topic.BECOME_CCA and party.info_web:
-        parts.append(f"CCA guidance: {party.info_web}")
+        parts.append(t("contact.cca_guidance", lang, url=party.info_web))
     if not party.phone and party.contact_note:
-        note = party.contact_note.rstrip(".")
+        note = translate(party.contact_note, lang).rstrip(".")
         parts.append(note[0].lower() + note[1:] if note[:3] in ("Its", "No ") else note)
     if not parts:
-        return "we have no published phone or website for it on record; your city hall can put you in touch"
+        return t("contact.none", lang)
     return ", ".join(parts)
 
 
-def _party_sentence(assignment: Assignment, routing: Routing, spanish: bool) -> str:
+def _party_sentence(key: str, assignment: Assignment, routing: Routing, spanish: bool, **extra: str) -> str:
     party = assignment.party
     assert party is not None
-    return f"{party.label} — {contact_line(party, routing.topic, routing.subtopic, spanish)}. {assignment.reason}"
+    lang = _lang(spanish)
+    return t(
+        key,
+        lang,
+        party=party.label,
+        contact=contact_line(party, routing.topic, routing.subtopic, spanish),
+        reason=translate(assignment.reason, lang),
+        **extra,
+    )
 
 
-def _about(routing: Routing) -> str:
-    if routing.subtopic is not None:
-        return _SUBTOPIC_PHRASES[routing.subtopic]
-    return _TOPIC_PHRASES[routing.topic]
+def _about(routing: Routing, lang: Language) -> str:
+    return t(f"about.{(routing.subtopic or routing.topic).value}", lang)
 
 
 def render(routing: Routing, spanish: bool = False) -> str:
@@ -84,41 +75,51 @@ def render(routing: Routing, spanish: bool = False) -> str:
 
     One or two sentences plus the contact; then, on their own lines, at most a short clause for a
     mixed place or the IID caveat, and the notes (a former or coming CCA, the COVID-19 period).
+    Every sentence comes from the language's catalogue (bot/locales); the seed's reasons and notes are
+    translated there too.
     """
+    lang = _lang(spanish)
     lines: List[str] = []
     place = routing.place.place.name if routing.place and routing.place.place else None
-    about = _about(routing)
+    about = _about(routing, lang)
     primary = routing.primary
     if primary is not None and primary.party is not None and primary.party_kind == PartyKind.UTILITY.value:
         utility = primary.party
-        serves = "probably serves" if routing.probable else "serves"
-        if routing.also_delivered_by is not None:
-            serves += " most of"
+        serves = ("probably_" if routing.probable else "") + ("serves_most" if routing.also_delivered_by else "serves")
         lines.append(
-            f"{utility.short}, not SCE, {serves} {place or 'that address'}: for {about}, contact {utility.label} — "
-            f"{contact_line(utility, routing.topic, routing.subtopic, spanish)}. {primary.reason}"
+            _party_sentence(
+                "reply.utility",
+                primary,
+                routing,
+                spanish,
+                utility=utility.short,
+                serves=t(f"reply.{serves}", lang),
+                place=place or t("reply.that_address", lang),
+                about=about,
+            )
         )
         if routing.secondary is not None and routing.secondary.party is not None:
-            lines.append(f"Also involved: {_party_sentence(routing.secondary, routing, spanish)}")
+            lines.append(_party_sentence("reply.also", routing.secondary, routing, spanish))
     elif primary is None:
-        lines.append(f"Who handles {about} depends on whether your address is in a CCA:")
+        lines.append(t("reply.depends", lang, about=about))
         for kind, alt in routing.alternatives:
-            who = "your CCA" if alt.party is None else alt.party.label
-            case = "If your city is in a CCA" if kind == "cca" else "If it is not"
+            who = t("reply.your_cca", lang) if alt.party is None else alt.party.label
+            case = t("reply.case_cca" if kind == "cca" else "reply.case_not", lang)
             contact = f" ({contact_line(alt.party, routing.topic, routing.subtopic, spanish)})" if alt.party else ""
-            lines.append(f"- {case}: {who}{contact}. {alt.reason}")
-        lines.append("Your bill names your generation provider, and I can check a city for you any time.")
+            reason = translate(alt.reason, lang)
+            lines.append(t("reply.alternative", lang, case=case, who=who, contact=contact, reason=reason))
+        lines.append(t("reply.bill_names", lang))
     else:
-        where = f" in {place}" if place else ""
+        where = t("reply.where", lang, place=place) if place else ""
         if place and routing.probable:
-            where += " (most likely served by SCE; your bill shows for sure)"
-        lines.append(f"For {about}{where}, contact {_party_sentence(primary, routing, spanish)}")
+            where += t("reply.probable", lang)
+        lines.append(_party_sentence("reply.for", primary, routing, spanish, about=about, where=where))
         if routing.secondary is not None:
-            lines.append(f"Also involved: {_party_sentence(routing.secondary, routing, spanish)}")
+            lines.append(_party_sentence("reply.also", routing.secondary, routing, spanish))
     if routing.delivery_note:
-        note = routing.delivery_note
-        lines.append(f"Note: {note[0].upper()}{note[1:]}; your bill shows which utility serves you.")
-    lines.extend(routing.notes)
+        note = translate(routing.delivery_note, lang)
+        lines.append(t("reply.note", lang, note=f"{note[0].upper()}{note[1:]}"))
+    lines.extend(translate(note, lang) for note in routing.notes)
     return "\n".join(lines)
 
 

@@ -39,7 +39,7 @@ def catalogue(language: Language) -> Dict[str, str]:
 TRANSLATIONS = "translations"  # catalogue section: English text (from the seed) -> the language's text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _translations(language: Language) -> Tuple[Dict[str, str], List[Tuple[re.Pattern, str]]]:
     raw = yaml.safe_load((LOCALES_DIR / f"{language.value}.yml").read_text(encoding="utf-8")) or {}
     exact: Dict[str, str] = {}

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.config import MODEL_PATH, PROJECT_ROOT
+from bot.config import MODEL_PATH
 from tooling.rest_client import RasaClient
 from tooling.servers import Stack, running_stack
 

@@ -66,7 +66,10 @@ def database_url() -> str:
     if url:
         return sqlalchemy_url(url)
     VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return f"sqlite:///{VAR_DIR / 'role_table.db'}"
+    path = VAR_DIR / "role_table.db"
+    # The inquiry log and callback tickets live here: created readable by the owner only.
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    return f"sqlite:///{path}"
 
 
 def db_timeout_seconds() -> float:

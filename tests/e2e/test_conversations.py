@@ -58,8 +58,8 @@ def test_city_is_asked_with_a_dont_know_button_then_used(client: RasaClient, sen
 
 def test_unknown_place_is_asked_again_then_dont_know_explains_both(client: RasaClient, sender):
     client.send(sender, "how can I opt out of my CCA")
-    again = client.send(sender, "Ontario")
-    assert "couldn't find" in texts(again) and "Which city" in texts(again)
+    again = client.send(sender, "Springfield")
+    assert "couldn't find" in texts(again)
     both = client.send(sender, "/dont_know")
     assert "If your city is in a CCA" in texts(both) and "1-800-655-4555" in texts(both)
     assert client.tracker(sender)["active_loop"] in ({}, {"name": None}) or not client.tracker(sender)[

@@ -31,8 +31,31 @@ def test_scores_topic_party_and_cca_by_any_name(db_url):
     assert report["topic_accuracy"] == 0.75
     assert report["party_accuracy"] == 0.75
     assert report["cca_accuracy"] == 0.5
-    assert report["confusion"]["outage"] == {"generation": 1}
+    assert report["confusion"]["SCE"] == {"CCA": 1}  # expected party -> routed to
     assert [m["text"] for m in report["misses"]] == ["b", "d"]
+    # CCA: 3 routed there, 2 right; SCE: 1 expected, none found.
+    assert report["per_party"]["CCA"]["precision"] == pytest.approx(2 / 3)
+    assert report["per_party"]["CCA"]["recall"] == 1.0
+    assert report["per_party"]["SCE"]["recall"] == 0.0
+    assert report["out_of_domain_given_a_party"] == 0.0
+
+
+def test_a_clarifying_click_counts_separately(db_url):
+    case = Case("is this about my bill", "billing", "SCE")
+    clicked = Outcome(case, "billing", "SCE", None, False, [], clarified=True, party_before_click="none")
+    direct = outcome(Case("power out", "outage", "SCE"), "outage", "SCE")
+    report = score([clicked, direct])
+    assert report["party_accuracy"] == 1.0
+    assert report["party_accuracy_without_click"] == 0.5
+    assert report["clarification_rate_in_domain"] == 0.5
+
+
+def test_confusion_image_is_written(tmp_path: Path, db_url):
+    from tooling.evaluation import write_confusion_png
+
+    report = score([outcome(Case("power out", "outage", "SCE"), "outage", "SCE")])
+    path = write_confusion_png(report, tmp_path / "c.png", "test")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_load_cases_rejects_malformed_files(tmp_path: Path):

@@ -162,8 +162,8 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
             *changed_slots(tracker, **{Slot.TOPIC: topic.value, Slot.CLARIFYING: False}),
             SlotSet(Slot.NEEDS_CITY, False),
         ]
-    if follow_up is FollowUp.WHAT_IS_CCA:
-        reply = t("followup.what_is_cca", language)
+    if follow_up is FollowUp.WHAT_IS_CCA:  # answered without the city the topic would need
+        reply = follow_up_reply(follow_up, routing, language) or ""
     elif routing.needs_city and not tracker.get_slot(Slot.CITY_UNKNOWN):
         # needs_city is always emitted: the rules branch on it right after this action.
         return [

@@ -16,10 +16,9 @@ from bot.handoff import EventKind, record_event
 from bot.handoff.targets import usable_target
 from bot.handoff.texts import say
 from bot.i18n import language_of
-from bot.i18n import t as t_
 from bot.language import Language
 from bot.places import resolve_cca
-from bot.replies import contact_line
+from bot.replies import person_contact
 from bot.repository import PartyInfo, RoleTable, role_table
 from bot.slots import Slot
 from bot.topics import OUT_OF_SCOPE, Topic
@@ -83,9 +82,8 @@ class ActionRequestHuman(Action):
         party: PartyInfo = named_party(tracker, table) or handling_party(table, kind, cca_name)
         topic = tracker.get_slot(Slot.TOPIC)
         parsed = Topic(topic) if topic in {t.value for t in Topic} else None
-        lang = language_of(tracker.get_slot(Slot.LANGUAGE))
-        contact = contact_line(party, parsed, spanish=lang is Language.ES)
-        dispatcher.utter_message(text=t_("person", lang, party=party.label, contact=contact))
+        spanish = language_of(tracker.get_slot(Slot.LANGUAGE)) is Language.ES
+        dispatcher.utter_message(text=person_contact(party, parsed, spanish=spanish))
         await call_bounded(
             record_event,
             tracker.sender_id,

@@ -135,10 +135,7 @@ def safety_guidance(key: str, table: RoleTable | None = None) -> str | None:
 
 def person_contact(party: PartyInfo, topic: Topic | None = None, spanish: bool = False) -> str:
     """For "can I talk to a person at X": how to reach that party's people."""
-    return (
-        f"To talk to a person, contact {party.label}: {contact_line(party, topic, spanish=spanish)}. "
-        "I'm an automated assistant and can't transfer the chat myself."
-    )
+    return t("person", _lang(spanish), party=party.label, contact=contact_line(party, topic, spanish=spanish))
 
 
 def _printable(query: str) -> str:

@@ -83,6 +83,31 @@ class SlackApiStandIn:
         self.server.server_close()
 
 
+def slack_dm_event(
+    channel: str,
+    text: Any,
+    ts: str,
+    thread_ts: str | None = None,
+    user: str = "U0CUSTOMER",
+    event_id: str | None = None,
+) -> Dict[str, Any]:
+    """An Events API ``event_callback`` for a direct message to the bot, as Slack sends it."""
+    event: Dict[str, Any] = {"type": "message", "channel_type": "im", "channel": channel, "user": user}
+    event.update(text=text, ts=ts)
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return {
+        "token": "legacy",
+        "team_id": "T0TEAM",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{channel}{ts.replace('.', '')}",
+        "event_time": int(time.time()),
+        "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
+        "event": event,
+    }
+
+
 def sign(body: bytes, timestamp: int | None, secret: str) -> Dict[str, str]:
     """Headers of a request Slack signed: ``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{body}``."""
     ts = str(int(time.time()) if timestamp is None else timestamp)

@@ -26,6 +26,20 @@ from bot.nlu import gazetteer
 logger = logging.getLogger(__name__)
 
 
+class StatelessComponent(GraphComponent):
+    """A component with nothing to train or configure: Rasa's ``create`` needs no more than the class."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> StatelessComponent:
+        return cls()
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MODEL_LOADER, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
     is_trainable=False,

@@ -23,6 +23,7 @@ from bot.channels.identity import SessionTokens
 from bot.channels.rest import GuardedRestInput
 from bot.channels.slack import DeliveryLedger, SlackInput
 from bot.channels.socketio import SocketIOInput
+from tooling.channel_clients import slack_dm_event
 
 ORIGIN = "http://page.test"
 SETTINGS = EdgeSettings(
@@ -305,34 +306,18 @@ async def slack_post(url: str, event: Dict[str, Any], headers: Dict[str, str] | 
             return answer.status
 
 
-def dm(channel: str, text: Any, ts: str) -> Dict[str, Any]:
-    return {
-        "type": "event_callback",
-        "event_id": f"Ev{ts}",
-        "authorizations": [{"user_id": "U0BOT"}],
-        "event": {
-            "type": "message",
-            "channel_type": "im",
-            "channel": channel,
-            "user": "U0CUSTOMER",
-            "text": text,
-            "ts": ts,
-        },
-    }
-
-
 async def test_slack_conversations_are_namespaced_and_retries_answered_once():
     agent = FakeAgent()
     with SlackApiStandIn() as api:
         async with serving([slack_channel(api.url)], agent) as url:
-            event = dm("D1", "my power is out", "1700000000.000100")
+            event = slack_dm_event("D1", "my power is out", "1700000000.000100")
             assert await slack_post(url, event) == 200
             for reason in ("http_timeout", "http_error", "too_many_requests", "unknown_error"):
                 assert await slack_post(url, event, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": reason}) == 200
             await asyncio.to_thread(api.wait_for, "D1", lambda posts: len(posts) >= 1)
             # A later message of the thread is answered after the first (turns run in order), so once it is
             # answered a reply to any retry would have been posted already.
-            assert await slack_post(url, dm("D1", "thanks", "1700000001.000100")) == 200
+            assert await slack_post(url, slack_dm_event("D1", "thanks", "1700000001.000100")) == 200
             posts = await asyncio.to_thread(api.wait_for, "D1", lambda posts: len(posts) >= 2)
     assert [p["text"] for p in posts] == ["you said: my power is out", "you said: thanks"]
     assert [m.sender_id for m in agent.received] == [
@@ -345,7 +330,7 @@ async def test_slack_conversations_are_namespaced_and_retries_answered_once():
 async def test_slack_apologises_in_the_thread_when_a_turn_fails(behaviour):
     with SlackApiStandIn() as api:
         async with serving([slack_channel(api.url)], FakeAgent(behaviour=behaviour)) as url:
-            assert await slack_post(url, dm("D2", "my power is out", "1700000002.000100")) == 200
+            assert await slack_post(url, slack_dm_event("D2", "my power is out", "1700000002.000100")) == 200
             posts = await asyncio.to_thread(api.wait_for, "D2", lambda posts: len(posts) >= 1, 10.0)
     assert posts[0]["text"] == APOLOGY and posts[0]["thread_ts"] == "1700000002.000100"
 
@@ -354,6 +339,6 @@ async def test_slack_long_messages_get_a_notice_not_a_turn():
     agent = FakeAgent()
     with SlackApiStandIn() as api:
         async with serving([slack_channel(api.url)], agent) as url:
-            assert await slack_post(url, dm("D3", "x" * 2001, "1700000003.000100")) == 200
+            assert await slack_post(url, slack_dm_event("D3", "x" * 2001, "1700000003.000100")) == 200
             posts = await asyncio.to_thread(api.wait_for, "D3", lambda posts: len(posts) >= 1)
     assert "too long" in posts[0]["text"] and agent.received == []

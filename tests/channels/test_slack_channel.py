@@ -14,40 +14,11 @@ import pytest
 import requests
 from channels_support import SLACK_TOKEN, ChannelStack, sign
 
+from tooling.channel_clients import slack_dm_event as dm_event
+
 pytestmark = [pytest.mark.servers]
 
 RETRY_REASONS = ["http_timeout", "http_error", "too_many_requests", "unknown_error"]
-
-
-def dm_event(
-    channel: str,
-    text: str,
-    ts: str,
-    thread_ts: str | None = None,
-    user: str = "U0CUSTOMER",
-    event_id: str | None = None,
-) -> Dict[str, Any]:
-    """An Events API ``event_callback`` for a direct message to the bot."""
-    event: Dict[str, Any] = {
-        "type": "message",
-        "channel_type": "im",
-        "channel": channel,
-        "user": user,
-        "text": text,
-        "ts": ts,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return {
-        "token": "legacy",
-        "team_id": "T0TEAM",
-        "api_app_id": "A0APP",
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{channel}{ts.replace('.', '')}",
-        "event_time": int(time.time()),
-        "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
-        "event": event,
-    }
 
 
 def post_event(

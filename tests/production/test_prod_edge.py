@@ -17,31 +17,12 @@ from prodkit import APOLOGY, PAGE_ORIGIN, SLACK_SECRET, reply_text
 from sqlalchemy import create_engine, text
 
 from bot.channels.trackers import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS
-from tooling.channel_clients import RawSocket, sign
+from tooling.channel_clients import RawSocket, sign, slack_dm_event
 from tooling.rest_client import RasaClient
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 
 RETRY_REASONS = ["http_timeout", "http_error", "too_many_requests", "unknown_error"]
-
-
-def slack_event(channel: str, text: str, ts: str, thread_ts: str | None = None) -> Dict[str, Any]:
-    event: Dict[str, Any] = {
-        "type": "message",
-        "channel_type": "im",
-        "channel": channel,
-        "user": "U0CUSTOMER",
-        "text": text,
-        "ts": ts,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return {
-        "type": "event_callback",
-        "event_id": f"Ev{channel}{ts}",
-        "authorizations": [{"user_id": "U0BOT"}],
-        "event": event,
-    }
 
 
 def post_slack(url: str, payload: Dict[str, Any], headers: Dict[str, str] | None = None) -> requests.Response:
@@ -57,7 +38,7 @@ def post_slack(url: str, payload: Dict[str, Any], headers: Dict[str, str] | None
 def test_a_slack_retry_reaching_the_other_replica_is_answered_once(stack, slack_api, stores):
     channel, ts = f"D{uuid.uuid4().hex[:10].upper()}", f"{time.time():.6f}"
     first, second = (server.url for server in stack.rasa)
-    event = slack_event(channel, "my power is out", ts)
+    event = slack_dm_event(channel, "my power is out", ts)
     assert post_slack(first, event).status_code == 200
     # Slack retries when its first delivery looks lost; the retries land wherever the load balancer sends them.
     for number, reason in enumerate(RETRY_REASONS, start=1):
@@ -68,9 +49,13 @@ def test_a_slack_retry_reaching_the_other_replica_is_answered_once(stack, slack_
     slack_api.wait_for(channel, lambda posts: len(posts) >= 1)
     # The next message of the thread, on the other replica: once it is answered, every earlier turn of the
     # conversation is (they run one at a time), so a reply to a retry would be there already.
+    later = f"{time.time():.6f}"
     assert (
         post_slack(
-            second, slack_event(channel, "where does my electricity come from", f"{time.time():.6f}", thread_ts=ts)
+            second,
+            slack_dm_event(
+                channel, "where does my electricity come from", later, thread_ts=ts, event_id=f"Ev{channel}{later}"
+            ),
         ).status_code
         == 200
     )

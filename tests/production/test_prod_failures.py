@@ -34,7 +34,7 @@ from prodkit import (
 )
 from sqlalchemy import text
 
-from tooling.channel_clients import RawSocket, sign
+from tooling.channel_clients import RawSocket, sign, slack_dm_event
 from tooling.servers import Server, Stack, free_port, start_actions
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
@@ -148,19 +148,7 @@ async def _widget_turn(url: str, text: str) -> str:
 
 
 def _slack_dm(stack: Stack, instance: int, channel: str, text: str, ts: str) -> int:
-    event = {
-        "type": "event_callback",
-        "event_id": f"Ev{channel}{ts}",
-        "authorizations": [{"user_id": "U0BOT"}],
-        "event": {
-            "type": "message",
-            "channel_type": "im",
-            "channel": channel,
-            "user": "U0CUSTOMER",
-            "text": text,
-            "ts": ts,
-        },
-    }
+    event = slack_dm_event(channel, text, ts)
     body = json.dumps(event).encode()
     return requests.post(
         f"{stack.rasa[instance].url}/webhooks/slack/webhook",

@@ -254,6 +254,8 @@ def print_report(name: str, report: Dict[str, Any]) -> None:
         f"clarifying question on {_pct(report['clarification_rate_in_domain'])} of in-domain cases;"
         f" out-of-domain given a party: {_pct(report['out_of_domain_given_a_party'])}"
     )
+    if report.get("language_accuracy") is not None:
+        print(f"language detected right on {_pct(report['language_accuracy'])} of messages of 3+ words")
     print(f"\n{'party':<8}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
     for party, row in report["per_party"].items():
         print(f"{party:<8}{_pct(row['precision']):>10}{_pct(row['recall']):>8}{_pct(row['f1']):>8}{row['support']:>9}")
@@ -297,8 +299,24 @@ def write_confusion_png(report: Dict[str, Any], path: Path, title: str) -> Path:
     return path
 
 
+def language_accuracy(cases: List[Case]) -> float | None:
+    """Share of messages of three or more words whose conversation language comes out right.
+
+    A message the detector leaves undecided keeps the conversation's default, English.
+    """
+    from bot.language import DEFAULT, detect
+
+    long = [c for c in cases if len(c.text.split()) >= 3]
+    if not long:
+        return None
+    right = sum((detect(c.text) or DEFAULT).value == (c.lang or DEFAULT.value) for c in long)
+    return right / len(long)
+
+
 def evaluate(client: RasaClient, cases: List[Case]) -> Dict[str, Any]:
-    return score([run_case(client, c) for c in cases])
+    report = score([run_case(client, c) for c in cases])
+    report["language_accuracy"] = language_accuracy(cases)
+    return report
 
 
 def _report_name(path: Path) -> str:

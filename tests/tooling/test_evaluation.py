@@ -66,3 +66,15 @@ def test_load_cases_rejects_malformed_files(tmp_path: Path):
     good = tmp_path / "ok.yml"
     good.write_text("- {text: hi, topic: out_of_scope, party: none}\n")
     assert load_cases(good) == [Case("hi", "out_of_scope", "none")]
+
+
+def test_language_accuracy_counts_undecided_as_english():
+    from tooling.evaluation import language_accuracy
+
+    cases = [
+        Case("se fue la luz en mi casa", "outage", "SCE", lang="es"),
+        Case("my power is out again", "outage", "SCE"),
+        Case("ok", "out_of_scope", "none", lang="es"),  # too short to count
+        Case("Santa Monica please thanks", "inform", "none", lang="es"),  # undecided, so English: wrong
+    ]
+    assert language_accuracy(cases) == pytest.approx(2 / 3)

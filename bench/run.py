@@ -7,7 +7,11 @@
    ``--rounds`` alternating rounds, so a machine that gets busier or quieter during the run affects both
    alike. Our conversation is routed (city question, CCA answer, SCE answer; every turn calls the action
    server); the baseline's is the moodbot's greet / unhappy / affirm.
-4. A cold training of a copy of the full model into the temp dir (``--skip-train`` to leave it out).
+4. Where a routed turn's time goes (:mod:`bench.stages`): the same model and stores in-process, timed stage
+   by stage (``stage_ms``).
+5. Scale-out (:mod:`bench.replicas`): two Rasa replicas on the shared PostgreSQL and Redis behind HAProxy,
+   messages per second with one and with two of them behind it (``--skip-replicas`` to leave it out).
+6. A cold training of a copy of the full model into the temp dir (``--skip-train`` to leave it out).
 
 Tracker store (``--tracker``): ``postgres`` (default, the production setup; a throw-away database per
 assistant next to ``POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/test``) or ``sqlite``
@@ -34,6 +38,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import replicas, stages
 from bench.measure import ErrorCheck, LoadResult, replied, routed_reply, run_load
 from bot.config import MODEL_PATH, PROJECT_ROOT
 from tooling import apology_marker
@@ -49,17 +54,20 @@ BASELINE_TURNS = ["hello", "I am sad", "yes"]
 APOLOGY_MARKER = apology_marker()  # from domain.yml
 TARGET_P95_RATIO = 1.3
 TARGET_TRAIN_SECONDS = 300
+TARGET_LOAD_SECONDS = 30
+TARGET_RSS_MB = 1200
+TARGET_SCALE_OUT = 1.6  # two replicas over one; needs a core per replica besides the rest of the stack
 
 
 @contextmanager
 def tracker_databases(kind: str) -> Iterator[Dict[str, str]]:
     """Extra environment per assistant: a fresh PostgreSQL tracker database each, dropped afterwards."""
     if kind == "sqlite":
-        yield {"ours": "", "baseline": ""}
+        yield {"ours": "", "baseline": "", "replicas": ""}
         return
     admin_url = os.environ.get("POSTGRES_URL", "").strip() or "postgresql://postgres@127.0.0.1:5432/test"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    names = {who: f"bench_{uuid.uuid4().hex[:10]}_{who}" for who in ("ours", "baseline")}
+    names = {who: f"bench_{uuid.uuid4().hex[:10]}_{who}" for who in ("ours", "baseline", "replicas")}
     try:
         with admin.connect() as conn:
             for name in names.values():
@@ -188,7 +196,16 @@ def bench_assistants(
             loadavg = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
             ours_memory.update({"rasa_after_test": rasa.rss_mb(), "actions_after_test": actions.rss_mb()})
             base_memory["rasa_after_test"] = base.rss_mb()
-    ours = {"load_seconds": ours_load, "memory": ours_memory, "runs": runs["ours"], "loadavg": loadavg}
+        print("[bench] stage breakdown of a routed turn (in-process, same model and stores)...", flush=True)
+        rest_p50 = runs["ours"]["sequential"].summary()["p50_ms"]
+        breakdown = stages.profile(stack.env, model, ROUTED_TURNS, args.stage_conversations, rest_p50)
+    ours = {
+        "load_seconds": ours_load,
+        "memory": ours_memory,
+        "runs": runs["ours"],
+        "loadavg": loadavg,
+        "stages": breakdown,
+    }
     baseline = {
         "init_and_train_seconds": init_seconds,
         "load_seconds": base_load,
@@ -196,6 +213,32 @@ def bench_assistants(
         "runs": runs["baseline"],
     }
     return ours, baseline
+
+
+def bench_replicas(work: Path, args: argparse.Namespace, tracker_url: str) -> Dict[str, Any]:
+    """Two replicas on shared stores behind HAProxy: throughput with one and with two behind it."""
+    if args.tracker != "postgres":
+        raise SystemExit("--tracker sqlite cannot be shared by replicas: use --skip-replicas")
+    redis_url = os.environ.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/1"
+    extra = {
+        **_store_env(tracker_url),
+        "REDIS_URL": redis_url,
+        "LOCK_STORE_KEY_PREFIX": f"bench{uuid.uuid4().hex[:8]}",
+    }
+    model = work / "assistant.tar.gz"
+    print("[bench] scale-out: two replicas on PostgreSQL + Redis behind HAProxy...", flush=True)
+    with running_stack(work / "replicas", model=model, rasa_instances=2, extra_env=extra) as stack:
+        runs = replicas.scale_out(
+            work,
+            stack,
+            ROUTED_TURNS,
+            routed_reply(APOLOGY_MARKER),
+            conversations=args.conversations_concurrent,
+            concurrency=args.concurrency,
+            rounds=args.rounds,
+        )
+        memory = {"replica": max(server.rss_mb() for server in stack.rasa), "action_server": stack.actions.rss_mb()}
+    return replicas.summary(runs, memory)
 
 
 def train_full(work: Path) -> float:
@@ -230,7 +273,11 @@ def _ratio(ours: float, baseline: float) -> float | None:
 
 
 def summarise(
-    ours: Dict[str, Any], baseline: Dict[str, Any], train_seconds: float | None, args: argparse.Namespace
+    ours: Dict[str, Any],
+    baseline: Dict[str, Any],
+    scale: Dict[str, Any],
+    train_seconds: float | None,
+    args: argparse.Namespace,
 ) -> Dict[str, Any]:
     """The flat figures of ``bench/results.json``."""
     o_seq, o_conc = ours["runs"]["sequential"].summary(), ours["runs"]["concurrent"].summary()
@@ -280,14 +327,25 @@ def summarise(
         },
         "rounds": args.rounds,
         "tracker_store": f"{args.tracker} (both assistants)",
+        "stage_ms": ours["stages"]["per_turn_ms"],
+        "stage_calls_per_turn": ours["stages"]["calls_per_turn"],
+        "stage_by_message": ours["stages"]["by_message"],
+        "turn_ms_in_process": ours["stages"]["turn_ms_in_process"],
+        **scale,
     }
     results["targets"] = {
         "p95_within_1_3x_baseline": results["ratio_p95"] is not None and results["ratio_p95"] <= TARGET_P95_RATIO,
         "p95_concurrent_within_1_3x_baseline": results["ratio_p95_concurrent"] is not None
         and results["ratio_p95_concurrent"] <= TARGET_P95_RATIO,
         "zero_errors_concurrent": results["errors_concurrent"] == 0,
+        "throughput_at_least_0_8x_baseline": bool(results["baseline_throughput_msgs_per_s"])
+        and results["throughput_msgs_per_s"] >= 0.8 * results["baseline_throughput_msgs_per_s"],
         "train_under_5_min": train_seconds is not None and train_seconds < TARGET_TRAIN_SECONDS,
+        "model_load_under_30_s": results["model_load_seconds"] <= TARGET_LOAD_SECONDS,
+        "rasa_rss_under_1_2_gb": results["rss_mb_rasa"] <= TARGET_RSS_MB,
     }
+    if scale.get("scale_out_ratio") is not None:
+        results["targets"]["two_replicas_at_least_1_6x"] = scale["scale_out_ratio"] >= TARGET_SCALE_OUT
     return results
 
 
@@ -325,6 +383,20 @@ def table(r: Dict[str, Any]) -> str:
     for name, ours, base in rows:
         ratio = _ratio(ours, base) if isinstance(ours, (int, float)) and isinstance(base, (int, float)) else None
         lines.append(f"{name:<42}{_fmt(ours):>12}{_fmt(base):>12}{_fmt(ratio):>8}")
+    if "throughput_msgs_per_s_2_replicas" in r:
+        lines.append("")
+        lines.append(
+            f"{'behind HAProxy, ' + str(r['concurrency']) + ' concurrent':<42}{'1 replica':>12}{'2 replicas':>12}"
+        )
+        lines.append(
+            f"{'throughput (msgs/s)':<42}{_fmt(r['throughput_msgs_per_s_1_replica']):>12}"
+            f"{_fmt(r['throughput_msgs_per_s_2_replicas']):>12}{_fmt(r['scale_out_ratio']):>8}"
+        )
+        lines.append(f"{'turn p95 (ms)':<42}{_fmt(r['lb_p95_ms_1_replica']):>12}{_fmt(r['lb_p95_ms_2_replicas']):>12}")
+        lines.append(
+            f"CPU per message: Rasa {_fmt(r.get('cpu_ms_per_msg_rasa'))} ms, "
+            f"action server {_fmt(r.get('cpu_ms_per_msg_actions'))} ms; errors {r['lb_errors']}"
+        )
     lines.append("")
     lines.extend(f"target {name}: {'met' if ok else 'MISSED'}" for name, ok in r["targets"].items())
     return "\n".join(lines)
@@ -351,6 +423,10 @@ def main(argv: List[str] | None = None) -> int:
         help="tracker store of both assistants (default: %(default)s)",
     )
     parser.add_argument("--skip-train", action="store_true", help="leave out the full training (several minutes)")
+    parser.add_argument("--skip-replicas", action="store_true", help="leave out the two-replica scale-out run")
+    parser.add_argument(
+        "--stage-conversations", type=int, default=10, help="conversations timed stage by stage (in-process)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default: %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with logs and models")
     args = parser.parse_args(argv)
@@ -362,11 +438,12 @@ def main(argv: List[str] | None = None) -> int:
     try:
         with tracker_databases(args.tracker) as trackers:
             ours, baseline = bench_assistants(work, args, trackers)
+            scale = {} if args.skip_replicas else bench_replicas(work, args, trackers["replicas"])
         train_seconds = None
         if not args.skip_train:
             print("[bench] training a copy of the full model (cold cache)...", flush=True)
             train_seconds = train_full(work)
-        results = summarise(ours, baseline, train_seconds, args)
+        results = summarise(ours, baseline, scale, train_seconds, args)
     finally:
         if args.keep:
             print(f"[bench] kept {work}")
@@ -374,6 +451,17 @@ def main(argv: List[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(
+        stages.table(
+            {
+                "per_turn_ms": results["stage_ms"],
+                "calls_per_turn": results["stage_calls_per_turn"],
+                "turn_ms_in_process": results["turn_ms_in_process"],
+                "by_message": results["stage_by_message"],
+            }
+        )
+    )
     print()
     print(table(results))
     print(f"\nwritten to {args.out}")

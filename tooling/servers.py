@@ -56,8 +56,31 @@ def wait_http(url: str, timeout: float = 180.0, proc: subprocess.Popen | None = 
     raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants in MiB (from /proc; 0.0 if it is gone)."""
+def seeded_sqlite(path: Path) -> str:
+    """Seed a SQLite role-table database from ``seed/`` for a stack of its own.
+
+    The tickets, inquiries and events of a stack's test conversations then stay out of the developer's
+    database, and tickets left pending there never reach a test's receiver.
+
+    Args:
+        path: The database file to create.
+
+    Returns:
+        Its URL, for the stack's ``DATABASE_URL``.
+    """
+    from bot import db, repository  # here, not at the top: only stacks with a database of their own seed
+    from bot.seed import seed
+
+    url = f"sqlite:///{path}"
+    db.reset()  # seeding uses this process's engine: start from, and leave, no cached engine or snapshot
+    repository.invalidate_cache()
+    seed(url=url)
+    db.reset()
+    return url
+
+
+def _process_tree(pid: int) -> List[int]:
+    """``pid`` and all its descendants (from /proc)."""
     children: Dict[int, List[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -66,17 +89,37 @@ def rss_mb(pid: int) -> float:
             children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
         except (OSError, IndexError, ValueError):
             continue
-    total_kb, todo = 0, [pid]
+    tree, todo = [], [pid]
     while todo:
         current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants in MiB (from /proc; 0.0 if it is gone)."""
+    total_kb = 0
+    for current in _process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total_kb += int(line.split()[1])
         except OSError:
             continue
-        todo.extend(children.get(current, []))
     return total_kb / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by ``pid`` and its live descendants (from /proc; 0.0 if gone)."""
+    ticks = 0
+    for current in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -125,6 +168,10 @@ class Server:
     def rss_mb(self) -> float:
         """Resident memory of the server and its children in MiB."""
         return rss_mb(self.proc.pid) if self.proc.poll() is None else 0.0
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server and its children have used so far."""
+        return cpu_seconds(self.proc.pid) if self.proc.poll() is None else 0.0
 
 
 @dataclass

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: install db train run shell test lint eval nlu-report bench lock browser web clean
+.PHONY: install db train run shell test lint eval nlu-report per-language bench lock browser loadbalancer web clean
 
 install: $(STAMP)
 
@@ -29,6 +29,11 @@ $(STAMP): requirements/lock.txt pyproject.toml
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# HAProxy from Debian, for the benchmark's two-replica run (the load balancer in front of Rasa replicas).
+loadbalancer:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || \
+	  { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
 
 db: install
 	$(PY) -m bot db seed
@@ -55,7 +60,11 @@ eval: train
 nlu-report: install
 	scripts/nlu_report.sh
 
-bench: train
+# One NLU model per language vs the bilingual one (three trainings in a temp dir, about 15 minutes).
+per-language: install
+	$(PY) -m tooling.per_language
+
+bench: train loadbalancer
 	$(PY) -m bench
 
 lint: install

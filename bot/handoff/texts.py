@@ -54,9 +54,9 @@ TEXTS: Dict[str, Dict[str, str]] = {
     },
     "confirm": {
         "en": "Here is what I'll send to {party_label}:\n- Topic: {topic}\n- Place: {place}\n- Your question: "
-        "{question}\n- Name: {name}\n- Contact: {contact}\nShall I send it?",
+        "{question}\n- Name: {name}\n- Contact: {contact}\n\nShall I send it?",
         "es": "Esto es lo que enviaré a {party_label}:\n- Tema: {topic}\n- Lugar: {place}\n- Su pregunta: "
-        "{question}\n- Nombre: {name}\n- Contacto: {contact}\n¿Lo envío?",
+        "{question}\n- Nombre: {name}\n- Contacto: {contact}\n\n¿Lo envío?",
     },
     "confirm_yes": {"en": "Yes, send it", "es": "Sí, envíelo"},
     "confirm_no": {"en": "No, don't send", "es": "No lo envíe"},

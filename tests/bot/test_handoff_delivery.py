@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -19,6 +17,7 @@ from bot.handoff.models import ConversationEvent, HandoffTicket, forget_schema
 from bot.handoff.receiver import Receiver
 from bot.handoff.targets import target_for, url_problem, usable_target
 from bot.handoff.tickets import TicketDraft, file_ticket, purge, tickets
+from tooling.handoff_checks import signed_as_documented
 
 SECRET = b"test-secret-0123456789"
 
@@ -90,13 +89,6 @@ CPA_GENERATION = TicketDraft(
 )
 
 
-def signature_ok(secret: bytes, record) -> bool:
-    """Checked here with hmac directly, not with the code under test."""
-    timestamp = record.headers["x-handoff-timestamp"]
-    expected = "sha256=" + hmac.new(secret, timestamp.encode() + b"." + record.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, record.headers["x-handoff-signature"])
-
-
 def stored(reference: str) -> HandoffTicket:
     with db.session_factory().begin() as session:
         return session.scalars(select(HandoffTicket).where(HandoffTicket.reference == reference)).one()
@@ -110,7 +102,7 @@ def test_a_ticket_arrives_signed_and_once(outbox, receiver, draft):
     time.sleep(0.6)  # several more passes of the loop: nothing is sent again
     assert len(receiver.requests) == 1
     record = receiver.requests[0]
-    assert record.status == 200 and signature_ok(SECRET, record)
+    assert record.status == 200 and signed_as_documented(record, SECRET)
     assert record.headers["idempotency-key"] == filed.idempotency_key
     assert record.headers["x-handoff-reference"] == filed.reference
     body = record.json()
@@ -148,7 +140,7 @@ def test_receiver_down_for_a_while_then_delivered_once(outbox, receiver, caplog)
     try:
         wait_for(lambda: stored(filed.reference).status == "delivered")
         time.sleep(0.6)
-        assert len(back.requests) == 1 and signature_ok(SECRET, back.requests[0])
+        assert len(back.requests) == 1 and signed_as_documented(back.requests[0], SECRET)
         assert back.requests[0].json()["reference"] == filed.reference
     finally:
         back.stop()
@@ -214,9 +206,8 @@ def test_each_target_signs_with_its_own_secret(outbox, monkeypatch, tmp_path):
         assert sorted(report.delivered) == sorted([first.reference, second.reference])
         assert [r.json()["reference"] for r in sce.requests] == [first.reference]
         assert [r.json()["reference"] for r in cpa.requests] == [second.reference]
-        assert signature_ok(b"sce-secret-abcdef", sce.requests[0]) and signature_ok(
-            b"cpa-secret-abcdef", cpa.requests[0]
-        )
+        assert signed_as_documented(sce.requests[0], b"sce-secret-abcdef")
+        assert signed_as_documented(cpa.requests[0], b"cpa-secret-abcdef")
     finally:
         sce.stop()
         cpa.stop()
@@ -248,7 +239,7 @@ def test_cli_pending_and_resend(outbox, capsys, monkeypatch):
         monkeypatch.setenv("HANDOFF_WEBHOOK_SECRET", SECRET.decode())
         assert cli.main(["handoff", "resend"]) == 0
         assert f"{filed.reference}: delivered" in capsys.readouterr().out
-        assert len(running.requests) == 1 and signature_ok(SECRET, running.requests[0])
+        assert len(running.requests) == 1 and signed_as_documented(running.requests[0], SECRET)
     finally:
         running.stop()
     assert cli.main(["handoff", "pending"]) == 0

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Dict, List
 
 from bot.config import MODEL_PATH, PROJECT_ROOT
+from bot.handoff.receiver import Receiver
 from tooling.channel_clients import RawSocket, SlackApiStandIn
 from tooling.channel_clients import sign as sign_with
 from tooling.servers import Stack
 
 __all__ = [
     "ARTIFACTS",
+    "HANDOFF_PARTY",
+    "HANDOFF_SECRET",
     "MAX_REQUEST_BYTES",
     "MODEL",
     "SLACK_SECRET",
@@ -31,20 +34,26 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SLACK_TOKEN = "xoxb-test-token"
 SLACK_SECRET = "test-signing-secret"
 MAX_REQUEST_BYTES = 1_000_000
+# The one party whose callback requests go to the stack's loopback receiver, and the secret they are signed with.
+HANDOFF_PARTY = "ocpa"
+HANDOFF_SECRET = "channels-handoff-secret-0123"
 
 
 @dataclass
 class ChannelStack:
-    """The running assistant, its demo page and the Slack stand-in.
+    """The running assistant, its demo page, the Slack stand-in and the hand-off receiver.
 
     ``embed_port``: a free port whose origin (``http://127.0.0.1:<port>``) the assistant allows, for a host
-    page of another site that embeds the kit.
+    page of another site that embeds the kit. ``handoff``: the loopback receiver of :data:`HANDOFF_PARTY`'s
+    callback requests; ``database_url``: the stack's own role-table database, where tickets are stored.
     """
 
     stack: Stack
     page_url: str
     origins: List[str]
     slack: SlackApiStandIn
+    handoff: Receiver
+    database_url: str
     embed_port: int = 0
 
     @property

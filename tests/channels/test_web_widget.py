@@ -7,12 +7,12 @@ bundle cannot load. Screenshots land in ``test-artifacts/`` (git-ignored) for a 
 
 from __future__ import annotations
 
-from typing import Iterator, List, Tuple
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from channels_support import ARTIFACTS, ChannelStack
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 from widget_support import (
     REPLY_TIMEOUT_MS,
     WATCH_PAGE,
@@ -22,6 +22,7 @@ from widget_support import (
     csp_violations,
     launch_browser,
     local_storage_session,
+    open_page,
     responses,
     say,
     status,
@@ -41,20 +42,6 @@ SCE_LINE = "1-800-655-4555"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     yield from launch_browser()
-
-
-def open_page(browser: Browser, url: str) -> Tuple[BrowserContext, Page, List[str], List[str]]:
-    """A fresh browser profile on ``url``; returns it with the requested URLs and console errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(WATCH_PAGE)
-    requested: List[str] = []
-    context.on("request", lambda request: requested.append(request.url))
-    page = context.new_page()
-    errors: List[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(url)
-    return context, page, requested, errors
 
 
 def focus_by_tab(page: Page, selector: str, key: str = "Tab", limit: int = 40) -> None:

@@ -9,15 +9,17 @@ import json
 import shutil
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from bot.channels.edge import EdgeSettings, TokenBucket
 from bot.config import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -59,6 +61,42 @@ def launch_browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def open_page(browser: Browser, url: str) -> Tuple[BrowserContext, Page, List[str], List[str]]:
+    """A fresh browser profile on ``url``; returns it with the requested URLs and console errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(WATCH_PAGE)
+    requested: List[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(url)
+    return context, page, requested, errors
+
+
+class HumanPace:
+    """Keeps one widget connection under the socket.io channel's rate limit, as a person typing would.
+
+    The edge allows ``BOT_SOCKET_BURST`` messages at once, refilled at ``BOT_SOCKET_PER_MINUTE``, and refuses
+    the rest ("You are sending messages too quickly"): a test sending more than the burst waits here before each
+    message. The widget's session request on loading and its greeting on opening count too: count those once
+    the assistant has answered them, as a bucket that counts a message early also refills early.
+    """
+
+    SPARE = 0.9  # refill 10 % slower than the edge, for the moment between counting a message and its arrival
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        """Read the limit as the assistant's edge does, from the stack's environment ``env``."""
+        settings = EdgeSettings.from_env(env)
+        self._bucket = TokenBucket(settings.socket_burst, settings.socket_per_minute * self.SPARE)
+
+    def wait(self) -> None:
+        """Return once one more message may be sent on this connection (and count it as sent)."""
+        while not self._bucket.take():
+            time.sleep(0.05)
 
 
 def responses(page: Page) -> int:

@@ -4,8 +4,6 @@ once, when the server is back."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import subprocess
 import time
 from pathlib import Path
@@ -16,12 +14,11 @@ import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot import db, repository
 from bot.config import PROJECT_ROOT
 from bot.handoff.models import HandoffTicket
 from bot.handoff.receiver import Receiver
-from bot.seed import seed
-from tooling.servers import VENV_BIN, Server, base_env, free_port
+from tooling.handoff_checks import signed_as_documented
+from tooling.servers import VENV_BIN, Server, base_env, free_port, seeded_sqlite
 
 pytestmark = pytest.mark.servers
 
@@ -30,12 +27,7 @@ SECRET = "action-server-handoff-secret"
 
 @pytest.fixture
 def role_db(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'roles.db'}"
-    db.reset()
-    repository.invalidate_cache()
-    seed(url=url)
-    db.reset()
-    return url
+    return seeded_sqlite(tmp_path / "roles.db")
 
 
 @pytest.fixture
@@ -163,9 +155,7 @@ def test_a_ticket_filed_before_a_crash_is_delivered_after_the_restart(actions, r
     wait_for(lambda: len(receiver.requests) == 1)
     time.sleep(2.5)
     (record,) = receiver.requests
-    timestamp = record.headers["x-handoff-timestamp"]
-    digest = hmac.new(SECRET.encode(), timestamp.encode() + b"." + record.body, hashlib.sha256).hexdigest()
-    assert record.headers["x-handoff-signature"] == "sha256=" + digest
+    assert signed_as_documented(record, SECRET.encode())
     body = record.json()
     assert (body["reference"], body["question"]) == (ticket.reference, "why did my bill double this month")
     assert tickets(role_db)[0].status == "delivered"

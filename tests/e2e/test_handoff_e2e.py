@@ -6,10 +6,7 @@ The model must include the hand-off domain (make train). ``HANDOFF_E2E_MODEL`` p
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import re
 import time
 import uuid
 from pathlib import Path
@@ -17,21 +14,17 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import requests
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
 
-from bot import db, repository
 from bot.config import MODEL_PATH
 from bot.handoff.models import ConversationEvent, HandoffTicket
 from bot.handoff.receiver import Receiver
-from bot.seed import seed
+from tooling.handoff_checks import REFERENCE, for_reference, rows, signed_as_documented
 from tooling.rest_client import RasaClient
-from tooling.servers import Stack, running_stack
+from tooling.servers import Stack, running_stack, seeded_sqlite
 
 pytestmark = pytest.mark.servers
 
 SECRET = "e2e-handoff-secret-42"
-REFERENCE = re.compile(r"reference number is (H-[A-Z0-9]{4}-[A-Z0-9]{4})")
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +35,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def role_db(tmp_path_factory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('handoff-e2e') / 'roles.db'}"
-    db.reset()
-    repository.invalidate_cache()
-    seed(url=url)
-    db.reset()
-    yield url
+def role_db(tmp_path_factory) -> str:
+    return seeded_sqlite(tmp_path_factory.mktemp("handoff-e2e") / "roles.db")
 
 
 @pytest.fixture(scope="module")
@@ -91,15 +79,6 @@ def payloads(replies: List[Dict[str, Any]]) -> List[str]:
     return [b["payload"] for r in replies for b in r.get("buttons") or []]
 
 
-def rows(url: str, model: Any, sender: str) -> List[Any]:
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(model).where(model.conversation_id == sender)))
-    finally:
-        engine.dispose()
-
-
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -107,16 +86,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
-
-
-def signed(record) -> bool:
-    timestamp = record.headers["x-handoff-timestamp"]
-    digest = hmac.new(SECRET.encode(), timestamp.encode() + b"." + record.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest("sha256=" + digest, record.headers["x-handoff-signature"])
-
-
-def for_reference(receiver: Receiver, reference: str) -> List[Any]:
-    return [r for r in list(receiver.requests) if r.headers.get("x-handoff-reference") == reference]
 
 
 def offer_accepted(client: RasaClient, sender: str, question: str, party_phrase: str) -> None:
@@ -144,7 +113,7 @@ def test_sce_billing_callback_arrives_signed_and_once(client, receiver, role_db,
     wait_for(lambda: len(for_reference(receiver, reference)) == 1)
     time.sleep(2.5)  # more delivery passes: still once
     (record,) = for_reference(receiver, reference)
-    assert record.status == 200 and signed(record)
+    assert record.status == 200 and signed_as_documented(record, SECRET.encode())
     body = record.json()
     assert body["party"] == {"kind": "SCE", "key": "sce", "name": "Southern California Edison"}
     assert (body["topic"], body["question"], body["channel"]) == (
@@ -213,7 +182,7 @@ def test_action_server_killed_between_filing_and_delivery(client, receiver, role
     wait_for(lambda: len(for_reference(receiver, reference)) == 1, timeout=60)
     time.sleep(2.5)
     (record,) = for_reference(receiver, reference)
-    assert signed(record) and record.json()["customer"]["email"] == "ana@example.org"
+    assert signed_as_documented(record, SECRET.encode()) and record.json()["customer"]["email"] == "ana@example.org"
     assert rows(role_db, HandoffTicket, sender)[0].status == "delivered"
 
 

@@ -37,6 +37,7 @@ from typing import Any, Dict, Mapping
 from urllib.parse import unquote, urlsplit
 
 import yaml
+from rasa.core.actions.constants import SELECTIVE_DOMAIN
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -69,13 +70,14 @@ def action_endpoint(env: Mapping[str, str]) -> Dict[str, Any]:
         env: Environment variables.
 
     Returns:
-        ``{"url": ...}`` from ``ACTION_ENDPOINT_URL`` (or the local default action server), plus the
-        ``Authorization`` header referring to ``ACTION_SERVER_SECRET`` when that is set.
+        ``{"url": ...}`` from ``ACTION_ENDPOINT_URL`` (or the local default action server), selective domain
+        (Rasa then sends its domain only to the ``validate_*`` form actions, which read it: every other call
+        is 13 KB smaller), plus the ``Authorization`` header referring to ``ACTION_SERVER_SECRET`` when set.
     """
     url = _get(env, "ACTION_ENDPOINT_URL") or DEFAULT_ACTION_ENDPOINT_URL
     if urlsplit(url).scheme not in ("http", "https"):
         raise EndpointsConfigError(f"ACTION_ENDPOINT_URL must be an http(s) URL, got {url!r}")
-    section: Dict[str, Any] = {"url": url}
+    section: Dict[str, Any] = {"url": url, SELECTIVE_DOMAIN: True}
     secret = _get(env, ACTION_SECRET_ENV)
     if secret is not None:
         if len(secret) < 16 or any(c.isspace() for c in secret) or "$" in secret:

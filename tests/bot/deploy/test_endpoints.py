@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
+from rasa.core.actions.constants import SELECTIVE_DOMAIN
 from rasa.core.utils import AvailableEndpoints
 
 from bot.config import PROJECT_ROOT
@@ -39,6 +40,8 @@ def test_plain_rasa_endpoints_need_no_environment(tmp_path, monkeypatch):
     rendered = read_back(tmp_path, {})
     assert plain.action is not None and rendered.action is not None
     assert plain.action.url == rendered.action.url == endpoints.DEFAULT_ACTION_ENDPOINT_URL
+    # Both send the domain only to the form validation actions, the only ones that read it.
+    assert plain.action.kwargs.get(SELECTIVE_DOMAIN) is rendered.action.kwargs.get(SELECTIVE_DOMAIN) is True
     assert plain.tracker_store is None  # Rasa's in-memory store; the rendered file adds SQL
     assert plain.lock_store is None and rendered.lock_store is None
 

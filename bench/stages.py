@@ -68,6 +68,10 @@ class StageTimer:
 
         return timed
 
+    def wrap_named(self, label: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator form of :meth:`wrap`."""
+        return lambda func: self.wrap(label, func)
+
     @contextmanager
     def _timing(self, label: str) -> Iterator[None]:
         # Exclusive times: a stage inside another (the form's validation call, a tracker copy inside a

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.handoff.contact import clean_name, is_cancel, is_yes, parse_contact, without_contact
-from bot.handoff.texts import TEXTS, say
+from bot.handoff.texts import SECTION, say
+from bot.i18n import catalogue
+from bot.language import Language
 
 
 @pytest.mark.parametrize(
@@ -112,10 +114,11 @@ def test_agreeing(text, intent, confidence, yes):
     assert is_yes(text, intent, confidence) is yes
 
 
-def test_every_text_has_english_and_spanish_with_the_same_placeholders():
+def test_every_handoff_text_is_in_both_catalogues_with_the_same_placeholders():
     import string
 
-    for key, variants in TEXTS.items():
-        assert set(variants) == {"en", "es"}, key
-        fields = [{f for _, f, _, _ in string.Formatter().parse(v) if f} for v in variants.values()]
+    keys = {lang: {k for k in catalogue(lang) if k.startswith(f"{SECTION}.")} for lang in Language}
+    assert keys[Language.EN] == keys[Language.ES] and f"{SECTION}.offer" in keys[Language.EN]
+    for key in keys[Language.EN]:
+        fields = [{f for _, f, _, _ in string.Formatter().parse(catalogue(lang)[key]) if f} for lang in Language]
         assert fields[0] == fields[1], key

@@ -64,8 +64,8 @@ def translate(text: str, language: Language | str | None) -> str:
         return exact[text]
     for pattern, target in templates:
         found = pattern.match(text)
-        if found:
-            return target.format(**found.groupdict())
+        if found:  # the filled-in parts too, where the catalogue has them ("late 2026")
+            return target.format(**{name: exact.get(value, value) for name, value in found.groupdict().items()})
     return text
 
 

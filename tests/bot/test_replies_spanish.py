@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.i18n import catalogue, translate
@@ -21,6 +23,21 @@ def test_every_seeded_reason_has_a_spanish_translation(shared_table):
     reasons |= {r.reason for rows in shared_table.subtopic_rules.values() for r in rows}
     missing = sorted(r for r in reasons if translate(r.format(utility="SCE"), Language.ES) == r.format(utility="SCE"))
     assert missing == []
+
+
+def test_every_seeded_note_has_a_spanish_translation(shared_table):
+    """Contact notes (other utilities, CCAs without a phone), delivery notes and pending changes."""
+    texts = {party.contact_note for party in shared_table.parties.values() if party.contact_note}
+    for place in shared_table.places.values():
+        for topic in (Topic.OUTAGE, Topic.GENERATION):
+            routing = route(topic.value, place=place.name, table=shared_table)
+            texts |= set(routing.notes) | ({routing.delivery_note} if routing.delivery_note else set())
+    assert len(texts) > 20
+    assert sorted(text for text in texts if translate(text, Language.ES) == text) == []
+    # The date inside a pending change is translated too (asked on a day before that change is due).
+    before = dt.date(2026, 11, 30)
+    routing = route("generation", place="Fountain Valley", table=shared_table, on=before)
+    assert "finales de 2026" in render(routing, spanish=True)
 
 
 @pytest.mark.parametrize(

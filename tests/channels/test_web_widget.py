@@ -127,6 +127,26 @@ def test_quick_reply_buttons_answer_for_the_user(channels: ChannelStack, browser
 
 
 @servers
+def test_a_sparking_wire_gets_the_safety_instruction_first_and_again_on_a_follow_up(
+    channels: ChannelStack, browser: Browser
+) -> None:
+    context, page, _, errors = open_page(browser, channels.page_url + "/")
+    page.get_by_role("button", name="Ask the assistant").click()
+    expect(page.locator(f"{W} .rw-response").first).to_contain_text("Hi!")  # the opening message
+    sent = say(page, "there's a power line down in front of my house and it's sparking")
+    bot_says(page, "Call 911", sent)
+    bot_says(page, "For a downed or damaged power line", sent)  # then the routing, with SCE's outage line
+    replies = page.locator(f"{W} .rw-response").all_inner_texts()[sent:]
+    assert "100 feet" in replies[0] and "Call 911" in replies[0], replies  # the instruction comes first
+    assert any(OUTAGE_LINE in text for text in replies[1:]), replies
+    again = say(page, "should I move it off the sidewalk?")
+    bot_says(page, "never try to move it", again)
+    page.screenshot(path=str(ARTIFACTS / "webchat-safety.png"))
+    assert not errors, errors
+    context.close()
+
+
+@servers
 def test_keyboard_only_use_with_labels_announcements_and_no_axe_violations(
     channels: ChannelStack, browser: Browser
 ) -> None:

@@ -31,5 +31,13 @@ class RasaClient:
         response.raise_for_status()
         return dict(response.json())
 
+    def parse(self, text: str) -> Dict[str, Any]:
+        """The loaded model's NLU parse of ``text`` (``/model/parse``: intent, ranking, entities), no dialogue."""
+        response = self.session.post(
+            f"{self.url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=self.timeout
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
     def slots(self, sender: str) -> Dict[str, Any]:
         return dict(self.tracker(sender).get("slots", {}))

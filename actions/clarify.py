@@ -13,13 +13,12 @@ from actions.routing import answers_by_cue, route_and_answer
 from bot.handoff import EventKind, record_event
 from bot.i18n import language_of, t
 from bot.slots import Slot
-from bot.topics import OUT_OF_SCOPE, TOPIC_NAMES
+from bot.topics import AS_TOPIC, OUT_OF_SCOPE, TOPIC_NAMES
 
 # Topic intents that fill the clarifying buttons: at most this many, each at least this likely.
 MAX_OPTIONS = 3
 MIN_CONFIDENCE = 0.08
 # Intents that stand for a topic when they rank high.
-AS_TOPIC = {"report_hazard": "outage", "complaint": "billing"}
 
 
 def clarifying_options(ranking: List[Dict[str, Any]]) -> List[str]:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import BackendUnavailable, call_bounded
 from actions.handoff import offer_handoff
-from bot.cues import FollowUp, follow_up_of, second_topic, subtopic_of
+from bot.cues import SECOND_QUESTION, FollowUp, follow_up_of, second_topic, subtopic_of
 from bot.i18n import language_of, t
 from bot.inquiries import InquiryRecord, record_inquiry
 from bot.language import Language
@@ -181,7 +181,7 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
         reply = t("repeat", language, party=party.label, contact=contact_line(party, topic, spanish=_es(language)))
     dispatcher.utter_message(text=reply)
 
-    second = second_topic(user_text(tracker), topic)
+    second = second_question_of(tracker, topic)
     if second is not None and follow_up is None:
         await _answer_second(dispatcher, second[0], second[1], city, cca, language)
 
@@ -206,6 +206,16 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
         ),
         SlotSet(Slot.NEEDS_CITY, False),
     ]
+
+
+def second_question_of(tracker: Tracker, first: Topic) -> Tuple[Topic, str] | None:
+    """A second question in the latest message: the NLU's clause classifier, else the keyword cues."""
+    found = (tracker.latest_message or {}).get(SECOND_QUESTION) or {}
+    try:
+        topic = Topic(found.get("name"))
+    except ValueError:
+        return second_topic(user_text(tracker), first)
+    return (topic, str(found.get("text") or "")) if topic is not first else None
 
 
 def _value(subtopic: Subtopic | None) -> str | None:

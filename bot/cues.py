@@ -103,7 +103,7 @@ _FOLLOW_UP_CUES: Tuple[Tuple[FollowUp, Topic, Pattern[str]], ...] = (
         FollowUp.COST_TO_LEAVE,
         Topic.ENROLLMENT,
         re.compile(
-            r"(cost|fee|charge|penalt|pay)\w*\b.{0,40}\b(leav|opt|cancel|switch|exit|go back)"
+            r"\b(cost|fee|charge|penalt|pay)\w*\b.{0,40}\b(leav|opt|cancel|switch|exit|go back)"
             r"|(leav|opt|cancel|exit)\w*\b.{0,30}\b(cost|fee|charge|penalt)|cu[eé]sta.{0,30}salir|cuota.{0,30}salir",
             _I,
         ),
@@ -163,21 +163,41 @@ _TOPIC_CUES: Tuple[Tuple[Topic, Pattern[str]], ...] = (
 _CLAUSE_BREAK = re.compile(r"(?<=[.?!])\s+|\s*;\s*|\s+(?:and also|also|plus|and then|y tambi[eé]n|adem[aá]s)\s+", _I)
 
 
+# Key of the parse data (tracker.latest_message) where bot.nlu.clauses puts a second question it found.
+SECOND_QUESTION = "second_question"
+# A bare "and"/"y" also separates two questions ("my power is out and who sends my bill"); only the
+# classifier of each clause (bot.nlu.clauses) uses it: the cues would find too many topics in a phrase.
+_AND_BREAK = re.compile(r",?\s+(?:and|y)\s+", _I)
+
+
+# What starts a clause without being part of its question ("Also, who runs the grid?").
+_LEADING = re.compile(r"^(?:(?:and\s+)?also|plus|and|y\s+tambi[eé]n|tambi[eé]n|adem[aá]s|y)\b[\s,:;-]*", _I)
+
+
+def clauses(text: str, bare_and: bool = False) -> List[str]:
+    """The message's clauses: sentences, ";", "and also"/"plus"/"además" (and a bare "and"/"y" if asked)."""
+    parts = [c.strip() for c in _CLAUSE_BREAK.split(text or "") if c and c.strip()]
+    if bare_and:
+        parts = [piece.strip() for part in parts for piece in _AND_BREAK.split(part) if piece and piece.strip()]
+    parts = [_LEADING.sub("", part).strip() for part in parts]
+    return [part for part in parts if part]
+
+
 def second_topic(text: str, first: Topic) -> Tuple[Topic, str] | None:
     """A second question in the same message ("power is out and also why is my bill so high").
 
     Returns the other topic and the clause that asks it, when a clause other than the first names a
     different topic by its own words.
     """
-    clauses = [c for c in _CLAUSE_BREAK.split(text or "") if c and c.strip()]
-    if len(clauses) < 2:
+    parts = clauses(text)
+    if len(parts) < 2:
         return None
-    for clause in clauses[1:]:
+    for clause in parts[1:]:
         topics: List[Topic] = [topic for topic, pattern in _TOPIC_CUES if pattern.search(clause)]
         if len(topics) == 1 and topics[0] is not first:
-            return topics[0], clause.strip()
+            return topics[0], clause
     # The first clause may be the second question ("why is my bill so high? also my power is out").
-    topics = [topic for topic, pattern in _TOPIC_CUES if pattern.search(clauses[0])]
+    topics = [topic for topic, pattern in _TOPIC_CUES if pattern.search(parts[0])]
     if len(topics) == 1 and topics[0] is not first:
-        return topics[0], clauses[0].strip()
+        return topics[0], parts[0]
     return None

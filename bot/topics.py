@@ -53,6 +53,8 @@ _PARENT = {
 }
 
 TOPIC_NAMES = tuple(t.value for t in Topic)
+# Intents that are answered as a topic: a hazard report routes as an outage, a complaint as a bill.
+AS_TOPIC = {"report_hazard": Topic.OUTAGE.value, "complaint": Topic.BILLING.value}
 OUT_OF_SCOPE = "out_of_scope"
 
 

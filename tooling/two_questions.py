@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -42,13 +41,11 @@ from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
 
 import yaml
 
-from actions.clarify import AS_TOPIC
 from bot.config import EVAL_DIR
-from bot.cues import _CLAUSE_BREAK as CUE_CLAUSE_BREAK  # the clause boundaries the cues use
-from bot.cues import follow_up_of, second_topic
+from bot.cues import clauses, follow_up_of, second_topic
 from bot.i18n import t
 from bot.language import Language
-from bot.topics import TOPIC_NAMES, Subtopic, Topic
+from bot.topics import AS_TOPIC, TOPIC_NAMES, Subtopic, Topic
 from tooling.evaluation import Case, Outcome, run_case
 from tooling.rest_client import RasaClient
 
@@ -56,7 +53,6 @@ CASES = EVAL_DIR / "two_questions.yml"
 # The FallbackClassifier's threshold (config.yml): below it the assistant would not route a message either.
 MIN_CONFIDENCE = 0.6
 # B+: a bare conjunction also ends a clause ("why did my bill jump and is there an outage").
-AND_BREAK = re.compile(r",?\s+(?:and|y)\s+", re.IGNORECASE)
 METHODS = ("A end to end", "A splitter", "B per clause", "B+ per clause, bare and/y")
 
 
@@ -166,14 +162,6 @@ def second_answer_topic(replies: Iterable[str]) -> str | None:
             if reply.startswith(prefix):
                 return answer_topic(reply[len(prefix) :].strip()) or "?"
     return None
-
-
-def clauses(text: str, bare_and: bool = False) -> List[str]:
-    """The message's clauses, split where the cues split it, and at a bare "and"/"y" with ``bare_and``."""
-    parts = [c.strip() for c in CUE_CLAUSE_BREAK.split(text or "") if c and c.strip()]
-    if bare_and:
-        parts = [piece.strip() for part in parts for piece in AND_BREAK.split(part) if piece and piece.strip()]
-    return parts
 
 
 def clause_topic(parse: Dict[str, Any]) -> Tuple[str | None, float]:

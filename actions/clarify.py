@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import call_bounded
-from actions.routing import answers_by_cue, route_and_answer
+from actions.routing import answers_by_cue, keep_pending, route_and_answer, second_question_of
 from bot.handoff import EventKind, record_event
 from bot.i18n import language_of, t
 from bot.slots import Slot
@@ -61,4 +61,11 @@ class ActionClarify(Action):
         buttons = [{"title": t(f"topic.{name}", language), "payload": f"/{name}"} for name in options]
         buttons.append({"title": t("topic.something_else", language), "payload": f"/{OUT_OF_SCOPE}"})
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
-        return [SlotSet(Slot.CLARIFYING, True), SlotSet(Slot.PARTY, None), SlotSet(Slot.NEEDS_CITY, False)]
+        # A second question in the same message waits for the click (the clicked topic is the first).
+        second = second_question_of(tracker, None)
+        return [
+            SlotSet(Slot.CLARIFYING, True),
+            SlotSet(Slot.PARTY, None),
+            *keep_pending(second, tracker),
+            SlotSet(Slot.NEEDS_CITY, False),
+        ]

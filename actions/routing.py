@@ -162,15 +162,18 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
             *changed_slots(tracker, **{Slot.TOPIC: topic.value, Slot.CLARIFYING: False}),
             SlotSet(Slot.NEEDS_CITY, False),
         ]
+    second = second_question_of(tracker, topic) if follow_up is None else None
     if follow_up is FollowUp.WHAT_IS_CCA:  # answered without the city the topic would need
         reply = follow_up_reply(follow_up, routing, language) or ""
     elif routing.needs_city and not tracker.get_slot(Slot.CITY_UNKNOWN):
-        # needs_city is always emitted: the rules branch on it right after this action.
+        # needs_city is always emitted: the rules branch on it right after this action. A second question
+        # waits for the city (the answer to the city question is not a question itself).
         return [
             *changed_slots(
                 tracker,
                 **{Slot.TOPIC: topic.value, Slot.PARTY: None, Slot.SUBTOPIC: _value(subtopic), Slot.CLARIFYING: False},
             ),
+            *keep_pending(second, tracker),
             SlotSet(Slot.NEEDS_CITY, True),
         ]
     else:
@@ -181,8 +184,9 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
         reply = t("repeat", language, party=party.label, contact=contact_line(party, topic, spanish=_es(language)))
     dispatcher.utter_message(text=reply)
 
-    second = second_question_of(tracker, topic)
-    if second is not None and follow_up is None:
+    if second is None and follow_up is None:
+        second = pending_question_of(tracker, topic)
+    if second is not None:
         await _answer_second(dispatcher, second[0], second[1], city, cca, language)
 
     place = routing.place.place.name if routing.place and routing.place.place else None
@@ -204,11 +208,43 @@ async def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
                 Slot.LAST_REPLY: digest(reply),
             },
         ),
+        *([SlotSet(Slot.PENDING_QUESTION, None)] if tracker.get_slot(Slot.PENDING_QUESTION) else []),
         SlotSet(Slot.NEEDS_CITY, False),
     ]
 
 
-def second_question_of(tracker: Tracker, first: Topic) -> Tuple[Topic, str] | None:
+def keep_pending(second: Tuple[Topic, str] | None, tracker: Tracker) -> List[EventType]:
+    """Keep a second question until the first one is answered; a new question of the customer's drops an old one."""
+    if second is not None:
+        return [SlotSet(Slot.PENDING_QUESTION, {"name": second[0].value, "text": second[1]})]
+    if tracker.get_slot(Slot.PENDING_QUESTION) and asks_its_own_question(tracker):
+        return [SlotSet(Slot.PENDING_QUESTION, None)]
+    return []
+
+
+def asks_its_own_question(tracker: Tracker) -> bool:
+    """Whether the latest message is a typed topic question (not a city, "I don't know" or a button)."""
+    intent, _ = intent_of(tracker)
+    return bool(user_text(tracker)) and intent in TOPIC_NAMES
+
+
+def pending_question_of(tracker: Tracker, first: Topic | None) -> Tuple[Topic, str] | None:
+    """The second question kept while the city was asked or a topic button shown, now the first is answered.
+
+    Only when the latest message answers that question (a city, "I don't know", a button): a new question
+    of the customer's own replaces the old ones.
+    """
+    pending = tracker.get_slot(Slot.PENDING_QUESTION) or {}
+    if not isinstance(pending, dict) or asks_its_own_question(tracker):
+        return None
+    try:
+        topic = Topic(pending.get("name"))
+    except ValueError:
+        return None
+    return (topic, str(pending.get("text") or "")) if topic is not first else None
+
+
+def second_question_of(tracker: Tracker, first: Topic | None) -> Tuple[Topic, str] | None:
     """A second question in the latest message: the NLU's clause classifier, else the keyword cues."""
     found = (tracker.latest_message or {}).get(SECOND_QUESTION) or {}
     try:

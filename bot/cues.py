@@ -183,7 +183,7 @@ def clauses(text: str, bare_and: bool = False) -> List[str]:
     return [part for part in parts if part]
 
 
-def second_topic(text: str, first: Topic) -> Tuple[Topic, str] | None:
+def second_topic(text: str, first: Topic | None) -> Tuple[Topic, str] | None:
     """A second question in the same message ("power is out and also why is my bill so high").
 
     Returns the other topic and the clause that asks it, when a clause other than the first names a

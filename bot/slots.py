@@ -21,6 +21,7 @@ class Slot:
     LANGUAGE = "language"
     CITY_ATTEMPTS = "city_attempts"
     LAST_REPLY = "last_reply"  # a digest of the last routed reply, so a follow-up is not answered word for word
+    PENDING_QUESTION = "pending_question"  # a second question waiting for the city question or a click
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

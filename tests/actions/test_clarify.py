@@ -56,3 +56,12 @@ async def test_out_of_domain_gets_the_redirect_and_no_party():
     messages, slots = await _clarify(tracker)
     assert messages[0]["response"] == "utter_not_understood"
     assert slots["inquiry_topic"] == "out_of_scope" and slots["responsible_party"] is None
+
+
+async def test_a_second_question_waits_for_the_click():
+    tracker = make_tracker("nlu_fallback", {}, text="who sends the alerts? also my bill is wrong")
+    tracker.latest_message["intent_ranking"] = ranking(("transmission", 0.4), ("billing", 0.35))
+    tracker.latest_message["second_question"] = {"name": "billing", "confidence": 0.9, "text": "my bill is wrong"}
+    messages, slots = await _clarify(tracker)
+    assert messages[0]["response"] == "utter_clarify"
+    assert slots["pending_question"] == {"name": "billing", "text": "my bill is wrong"}

@@ -121,3 +121,40 @@ async def test_only_changed_slots_are_set(role_db):
     tracker = make_tracker("outage", {**INITIAL, "inquiry_topic": "outage", "responsible_party": "SCE"})
     _, set_slots = await run(tracker)
     assert set(set_slots) == {"needs_city", "last_reply"}
+
+
+def with_second(tracker, name: str, clause: str):
+    """The parse data as the clause classifier (bot.nlu.clauses) leaves it."""
+    tracker.latest_message["second_question"] = {"name": name, "confidence": 0.95, "text": clause}
+    return tracker
+
+
+async def test_a_second_question_is_answered_after_the_first(role_db):
+    text = "my power is out and who do I pay my bill to"
+    messages, slots = await run(with_second(make_tracker("outage", INITIAL, text=text), "billing", "who do I pay"))
+    assert "1-800-611-1911" in messages[0]["text"] and "your other question" in messages[1]["text"]
+    assert slots["inquiry_topic"] == "outage"
+
+
+async def test_a_second_question_waits_for_the_city_and_is_answered_once(role_db):
+    text = "where does my electricity come from and who runs the grid"
+    first = with_second(make_tracker("generation", INITIAL, text=text), "transmission", "who runs the grid")
+    messages, slots = await run(first)
+    assert messages == [] and slots["needs_city"] is True  # the city question comes from the form
+    pending = slots["pending_question"]
+    assert pending == {"name": "transmission", "text": "who runs the grid"}
+
+    after = {**INITIAL, "inquiry_topic": "generation", "city": "Irvine", "pending_question": pending}
+    messages, slots = await run(make_tracker("inform", after, text="Irvine"))
+    assert "Orange County Power Authority" in messages[0]["text"]
+    assert "your other question" in messages[1]["text"] and "caiso.com" in messages[1]["text"]
+    assert slots["pending_question"] is None  # answered once
+
+
+async def test_a_new_question_drops_the_pending_one(role_db):
+    pending = {"name": "transmission", "text": "who runs the grid"}
+    messages, slots = await run(
+        make_tracker("billing", {**INITIAL, "pending_question": pending}, text="why is my bill high")
+    )
+    assert len(messages) == 1 and "caiso.com" not in messages[0]["text"]
+    assert slots["pending_question"] is None
